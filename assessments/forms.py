@@ -1,0 +1,110 @@
+"""Forms: the firm profile and one questionnaire page (the answers of one pillar)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from questionnaires.scoring import REASON_EXCLUSIVE, REASON_SEVERAL_RUNGS, InvalidAnswer, QuestionSpec, normalise_answer
+from questionnaires.selectors import PillarView
+
+from .models import Firm
+
+CONSENT_CHOICES = [
+    ("yes", _("Yes — our anonymised results may count in peer benchmarks")),
+    ("no", _("No — keep our results out of peer benchmarks")),
+]
+
+
+class FirmForm(forms.ModelForm):
+    benchmark_consent = forms.TypedChoiceField(
+        label=_("Peer benchmarks"),
+        choices=CONSENT_CHOICES,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Benchmarks compare firms only in groups of at least ten, so no firm can be singled out. "
+            "You can change this choice at any time."
+        ),
+        error_messages={"required": _("Please choose whether your results may count in peer benchmarks.")},
+    )
+
+    class Meta:
+        model = Firm
+        fields = ["name", "country", "sector", "size_class", "region"]
+        help_texts = {
+            "size_class": _("Count everyone who works for the firm, owners and family members included."),
+            "region": _("Optional. For example a province, county or state."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Never pre-ticked: a new firm must make the choice itself.
+        if self.instance.pk is not None and self.instance.benchmark_consent is not None:
+            self.initial["benchmark_consent"] = "yes" if self.instance.benchmark_consent else "no"
+        self.fields["sector"].choices = [("", _("Choose a sector…")), *self.fields["sector"].choices[1:]]
+        self.fields["size_class"].choices = [("", _("Choose a size…")), *self.fields["size_class"].choices[1:]]
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save firm profile")))
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Please enter the firm's name."))
+        return name
+
+
+MAX_VALUE_LENGTH = 80  # longer than any choice code: anything longer is tampering
+
+
+class PillarAnswersForm:
+    """Validates the answers posted for one pillar's page.
+
+    Fields are named ``q-<question code>``; each holds the selected choice code(s). A question
+    left out of the post is simply not changed. The page itself is rendered from cached
+    fragments (``questionnaires.rendering``), not by this class.
+    """
+
+    def __init__(self, pillar: PillarView, questions: dict[str, QuestionSpec], data: QueryDict) -> None:
+        self.pillar = pillar
+        self.questions = questions
+        self.data = data
+        self.errors: dict[str, str] = {}
+        self.cleaned_data: dict[str, list[str]] = {}
+        self.posted: dict[str, list[str]] = {}
+
+    @staticmethod
+    def field_name(question_code: str) -> str:
+        return f"q-{question_code}"
+
+    def is_valid(self) -> bool:
+        self.errors = {}
+        self.cleaned_data = {}
+        for question in self.pillar.questions:
+            values = [v.strip() for v in self.data.getlist(self.field_name(question.code)) if v.strip()]
+            if not values:
+                continue
+            self.posted[question.code] = values
+            if len(values) > len(question.choices) or any(len(v) > MAX_VALUE_LENGTH for v in values):
+                self.errors[question.code] = str(_("This answer is not one of the choices offered. Please choose again."))
+                continue
+            try:
+                self.cleaned_data[question.code] = list(normalise_answer(self.questions[question.code], values))
+            except InvalidAnswer as exc:
+                self.errors[question.code] = _error_message(exc)
+        return not self.errors
+
+
+def _error_message(exc: InvalidAnswer) -> str:
+    if exc.reason == REASON_SEVERAL_RUNGS:
+        return str(_("Choose only one answer."))
+    if exc.reason == REASON_EXCLUSIVE:
+        return str(
+            _("\u201cDon\u2019t know\u201d, \u201cNot applicable\u201d and \u201cNone of these\u201d cannot be combined with other answers.")
+        )
+    return str(_("This answer is not one of the choices offered. Please choose again."))

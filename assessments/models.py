@@ -1,0 +1,155 @@
+"""Firms, their members, assessments, answers and stored scores."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from questionnaires.models import Question, QuestionnaireVersion
+
+
+class Sector(models.TextChoices):
+    """NACE Rev. 2 sections."""
+
+    A = "A", _("A – Agriculture, forestry and fishing")
+    B = "B", _("B – Mining and quarrying")
+    C = "C", _("C – Manufacturing")
+    D = "D", _("D – Electricity, gas, steam and air conditioning supply")
+    E = "E", _("E – Water supply; sewerage, waste management and remediation")
+    F = "F", _("F – Construction")
+    G = "G", _("G – Wholesale and retail trade; repair of motor vehicles and motorcycles")
+    H = "H", _("H – Transportation and storage")
+    I = "I", _("I – Accommodation and food service activities")  # noqa: E741 (NACE's own letter)
+    J = "J", _("J – Information and communication")
+    K = "K", _("K – Financial and insurance activities")
+    L = "L", _("L – Real estate activities")
+    M = "M", _("M – Professional, scientific and technical activities")
+    N = "N", _("N – Administrative and support service activities")
+    O = "O", _("O – Public administration and defence; compulsory social security")  # noqa: E741
+    P = "P", _("P – Education")
+    Q = "Q", _("Q – Human health and social work activities")
+    R = "R", _("R – Arts, entertainment and recreation")
+    S = "S", _("S – Other service activities")
+    T = "T", _("T – Activities of households as employers")
+    U = "U", _("U – Activities of extraterritorial organisations and bodies")
+
+
+class SizeClass(models.TextChoices):
+    """By persons employed, as Eurostat counts them."""
+
+    MICRO = "micro", _("Micro (1–9 persons employed)")
+    SMALL = "small", _("Small (10–49 persons employed)")
+    MEDIUM = "medium", _("Medium (50–249 persons employed)")
+    LARGE = "large", _("Large (250 or more persons employed)")
+
+
+class Firm(models.Model):
+    name = models.CharField(_("firm name"), max_length=200)
+    country = CountryField(_("country"))
+    sector = models.CharField(_("sector (NACE Rev. 2 section)"), max_length=1, choices=Sector.choices)
+    size_class = models.CharField(_("size class"), max_length=8, choices=SizeClass.choices)
+    region = models.CharField(_("region"), max_length=100, blank=True)
+    # An explicit choice, never a default: None until the firm has answered.
+    benchmark_consent = models.BooleanField(_("results may count in peer benchmarks"), null=True)
+    benchmark_consent_at = models.DateTimeField(null=True, blank=True)
+    benchmark_consent_version = models.CharField(max_length=20, blank=True)
+    # Generated demonstration data: labelled everywhere, never in real benchmarks.
+    is_demo = models.BooleanField(default=False, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="firms")
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("firm")
+
+    def __str__(self) -> str:
+        return f"{self.name} (demo)" if self.is_demo else self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.OWNER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "firm"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.firm}"
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("In progress")
+        SUBMITTED = "submitted", _("Submitted")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="assessments")
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    prefilled_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # Scores as computed at submission (or recomputation) by questionnaires.scoring.
+    overall_score = models.FloatField(null=True, blank=True)
+    overall_level = models.CharField(max_length=16, blank=True)
+    method_version = models.CharField(max_length=10, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One assessment in progress per firm: starting twice returns the same one.
+            models.UniqueConstraint(fields=["firm"], condition=Q(status="draft"), name="one_draft_per_firm"),
+        ]
+        indexes = [models.Index(fields=["firm", "status", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.firm} – {self.created_at:%Y-%m-%d}"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    # Stable choice codes of the question, in choice order: one for a ladder, any for a checklist.
+    choice_codes = models.JSONField(default=list)
+    # Copied from the previous assessment and not yet confirmed by saving its page.
+    is_prefilled = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assessment", "question"], name="unique_answer_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={','.join(self.choice_codes)}"
+
+
+class PillarScore(models.Model):
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="pillar_scores")
+    pillar_code = models.SlugField(max_length=20)
+    score = models.FloatField(null=True, blank=True)  # None: not enough answers
+    level = models.CharField(max_length=16, blank=True)
+    total = models.PositiveSmallIntegerField()
+    answered = models.PositiveSmallIntegerField()
+    applicable = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["assessment", "pillar_code"], name="unique_pillar_score")]
+        indexes = [models.Index(fields=["pillar_code", "score"])]
+
+    def __str__(self) -> str:
+        return f"{self.pillar_code}={self.score}"

@@ -1,0 +1,179 @@
+"""Reads of firm data. The only place that decides who may see what.
+
+Every view finds firms and assessments through these helpers; anything not visible to the
+user is reported as missing (404), so an outsider cannot even learn that it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from questionnaires.scoring import LEVEL_LABELS
+from questionnaires.selectors import VersionContent, version_content
+from readiness.models import User
+
+from .models import Answer, Assessment, Firm, PillarScore
+
+
+def firms_visible_to(user: User) -> QuerySet[Firm]:
+    if not user.is_authenticated:
+        return Firm.objects.none()
+    return Firm.objects.filter(memberships__user=user)
+
+
+def firm_of(user: User) -> Firm | None:
+    """The firm the user works for (first by membership age), or None before the profile exists."""
+    return firms_visible_to(user).order_by("memberships__created_at", "id").first()
+
+
+def assessments_visible_to(user: User) -> QuerySet[Assessment]:
+    if not user.is_authenticated:
+        return Assessment.objects.none()
+    return Assessment.objects.filter(firm__memberships__user=user)
+
+
+def assessment_for(user: User, assessment_id: int) -> Assessment:
+    """The assessment if the user may see it, else Http404."""
+    assessment = assessments_visible_to(user).select_related("firm").filter(pk=assessment_id).first()
+    if assessment is None:
+        raise Http404("No such assessment.")
+    return assessment
+
+
+def answers_of(assessment: Assessment) -> dict[str, list[str]]:
+    """Stored answers by question code."""
+    return {code: list(codes) for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")}
+
+
+def prefilled_question_codes(assessment: Assessment) -> set[str]:
+    return set(Answer.objects.filter(assessment=assessment, is_prefilled=True).values_list("question__code", flat=True))
+
+
+@dataclass(frozen=True)
+class PillarProgress:
+    code: str
+    title: str
+    total: int
+    answered: int
+    prefilled: int
+
+    @property
+    def complete(self) -> bool:
+        return self.answered >= self.total
+
+
+def progress_of(assessment: Assessment, content: VersionContent | None = None) -> list[PillarProgress]:
+    content = content or version_content(assessment.version_id)
+    stored = Answer.objects.filter(assessment=assessment).exclude(choice_codes=[]).values_list("question__code", "is_prefilled")
+    is_prefilled_by_code = dict(stored)  # only answered questions are keys
+    return [
+        PillarProgress(
+            code=pillar.code,
+            title=pillar.label(),
+            total=len(pillar.questions),
+            answered=sum(1 for q in pillar.questions if q.code in is_prefilled_by_code),
+            prefilled=sum(1 for q in pillar.questions if is_prefilled_by_code.get(q.code)),
+        )
+        for pillar in content.pillars
+    ]
+
+
+@dataclass(frozen=True)
+class UnansweredQuestion:
+    pillar_code: str
+    pillar_title: str
+    code: str
+    text: str
+
+
+def unanswered_questions(assessment: Assessment, content: VersionContent | None = None) -> list[UnansweredQuestion]:
+    content = content or version_content(assessment.version_id)
+    answered = {code for code, codes in answers_of(assessment).items() if codes}
+    return [
+        UnansweredQuestion(pillar.code, pillar.label(), q.code, q.label())
+        for pillar in content.pillars
+        for q in pillar.questions
+        if q.code not in answered
+    ]
+
+
+@dataclass(frozen=True)
+class PillarScoreRow:
+    code: str
+    title: str
+    score: float | None
+    level: str
+    level_label: str
+    answered: int
+    applicable: int
+    total: int
+
+
+def pillar_score_rows(assessment: Assessment) -> list[PillarScoreRow]:
+    """The stored pillar scores in the version's pillar order, with titles and level labels."""
+    content = version_content(assessment.version_id)
+    stored = {row.pillar_code: row for row in PillarScore.objects.filter(assessment=assessment)}
+    rows = []
+    for pillar in content.pillars:
+        row = stored.get(pillar.code)
+        if row is None:
+            continue
+        rows.append(
+            PillarScoreRow(
+                code=pillar.code,
+                title=pillar.label(),
+                score=row.score,
+                level=row.level,
+                level_label=str(LEVEL_LABELS.get(row.level, "")),
+                answered=row.answered,
+                applicable=row.applicable,
+                total=row.total,
+            )
+        )
+    return rows
+
+
+def submitted_assessments_of(firm: Firm) -> QuerySet[Assessment]:
+    return firm.assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-submitted_at", "-id")
+
+
+def draft_of(firm: Firm) -> Assessment | None:
+    return firm.assessments.filter(status=Assessment.Status.DRAFT).first()
+
+
+@dataclass(frozen=True)
+class AnswerReviewRow:
+    question_code: str
+    question_text: str
+    answer_texts: tuple[str, ...]  # empty: unanswered
+    is_prefilled: bool
+
+
+@dataclass(frozen=True)
+class PillarReview:
+    code: str
+    title: str
+    rows: tuple[AnswerReviewRow, ...]
+
+
+def answer_review_rows(assessment: Assessment, content: VersionContent | None = None) -> list[PillarReview]:
+    """Every question of the assessment with the text of its answer, pillar by pillar."""
+    content = content or version_content(assessment.version_id)
+    stored = {
+        code: (codes, prefilled)
+        for code, codes, prefilled in Answer.objects.filter(assessment=assessment).values_list(
+            "question__code", "choice_codes", "is_prefilled"
+        )
+    }
+    reviews = []
+    for pillar in content.pillars:
+        rows = []
+        for q in pillar.questions:
+            codes, prefilled = stored.get(q.code, ([], False))
+            texts = tuple(c.label() for c in q.choices if c.code in codes)
+            rows.append(AnswerReviewRow(q.code, q.label(), texts, bool(prefilled and texts)))
+        reviews.append(PillarReview(pillar.code, pillar.label(), tuple(rows)))
+    return reviews

@@ -1,0 +1,219 @@
+"""Writes to firms and assessments. Every multi-row write is one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from questionnaires.models import Question
+from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
+from questionnaires.selectors import current_version, version_content
+from readiness.models import User
+
+from .models import Answer, Assessment, Firm, Membership, PillarScore
+
+BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
+
+
+class AssessmentError(Exception):
+    """A request the assessment's state does not allow; the message is shown to the user."""
+
+
+class AssessmentFrozen(AssessmentError):
+    pass
+
+
+class AssessmentIncomplete(AssessmentError):
+    pass
+
+
+class NoQuestionnaire(AssessmentError):
+    pass
+
+
+def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm:
+    """Create the user's firm (the user becomes its owner) or update it.
+
+    The benchmark consent time is recorded whenever the choice changes.
+    """
+    with transaction.atomic():
+        if firm is None:
+            firm = Firm()
+            previous_consent = None
+        else:
+            firm = Firm.objects.select_for_update().get(pk=firm.pk)
+            previous_consent = firm.benchmark_consent
+        for field in ("name", "country", "sector", "size_class", "region"):
+            setattr(firm, field, data[field])
+        consent = data["benchmark_consent"]
+        if consent != previous_consent:
+            firm.benchmark_consent = consent
+            firm.benchmark_consent_at = timezone.now()
+            firm.benchmark_consent_version = BENCHMARK_CONSENT_TEXT_VERSION
+        is_new = firm.pk is None
+        firm.save()
+        if is_new:
+            Membership.objects.create(user=user, firm=firm, role=Membership.Role.OWNER)
+    return firm
+
+
+def assessment_start(*, firm: Firm, user: User) -> Assessment:
+    """Return the firm's assessment in progress, or start one on the current version.
+
+    A new assessment is pre-filled with the answers of the firm's latest submitted one, for
+    every question the current version still has with the same codes; the firm confirms each
+    page by saving it.
+    """
+    version = current_version()
+    existing = firm.assessments.filter(status=Assessment.Status.DRAFT).first()
+    if existing is not None:
+        return existing
+    if version is None:
+        raise NoQuestionnaire("No questionnaire has been published yet.")
+    previous = firm.assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-submitted_at", "-id").first()
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(firm=firm, version=version, created_by=user, prefilled_from=previous)
+            if previous is not None:
+                _prefill(assessment, previous)
+    except IntegrityError:
+        # Started twice at once (double click, two tabs): the other request won.
+        existing = firm.assessments.filter(status=Assessment.Status.DRAFT).first()
+        if existing is None:
+            raise
+        return existing
+    return assessment
+
+
+def _prefill(assessment: Assessment, previous: Assessment) -> None:
+    spec = version_content(assessment.version_id).spec.questions()
+    question_ids = dict(Question.objects.filter(version_id=assessment.version_id).values_list("code", "id"))
+    rows = []
+    for code, codes in Answer.objects.filter(assessment=previous).values_list("question__code", "choice_codes"):
+        question = spec.get(code)
+        if question is None or not codes:
+            continue
+        try:
+            normalised = normalise_answer(question, codes)
+        except InvalidAnswer:
+            continue  # the question changed its choices: ask it afresh
+        rows.append(Answer(assessment=assessment, question_id=question_ids[code], choice_codes=list(normalised), is_prefilled=True))
+    Answer.objects.bulk_create(rows)
+
+
+def assessment_save_answers(*, assessment: Assessment, answers: Mapping[str, Sequence[str]]) -> int:
+    """Store answers (question code -> choice codes) of a draft; return how many were written.
+
+    Answers must already be valid (``PillarAnswersForm``); they are checked again here so no
+    caller can store an invalid one. Questions not in ``answers`` keep what they had: a page
+    posted without a question never erases its saved answer.
+    """
+    content = version_content(assessment.version_id)
+    questions = content.spec.questions()
+    cleaned: dict[str, list[str]] = {}
+    for code, codes in answers.items():
+        question = questions.get(code)
+        if question is None:
+            raise InvalidAnswer(f"{code} is not a question of version {content.label}")
+        normalised = normalise_answer(question, codes)
+        if normalised:
+            cleaned[code] = list(normalised)
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.is_submitted:
+            raise AssessmentFrozen("This assessment has been submitted and can no longer be changed.")
+        if not cleaned:
+            return 0
+        question_ids = dict(
+            Question.objects.filter(version_id=assessment.version_id, code__in=cleaned).values_list("code", "id")
+        )
+        Answer.objects.bulk_create(
+            [
+                Answer(assessment=locked, question_id=question_ids[code], choice_codes=codes, is_prefilled=False)
+                for code, codes in cleaned.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["assessment", "question"],
+            update_fields=["choice_codes", "is_prefilled", "updated_at"],
+        )
+        Assessment.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    return len(cleaned)
+
+
+def assessment_confirm_prefilled(*, assessment: Assessment, question_codes: Sequence[str]) -> None:
+    """Mark pre-filled answers as confirmed (their page was saved without changing them)."""
+    Answer.objects.filter(assessment=assessment, question__code__in=list(question_codes), is_prefilled=True).update(
+        is_prefilled=False
+    )
+
+
+def assessment_scores(assessment: Assessment) -> ScoreResult:
+    """Compute (do not store) the scores of an assessment from its raw answers."""
+    content = version_content(assessment.version_id)
+    answers = {
+        code: codes
+        for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")
+    }
+    return score_assessment(content.spec, answers)
+
+
+def _store_scores(assessment: Assessment, result: ScoreResult) -> None:
+    assessment.overall_score = result.overall
+    assessment.overall_level = result.overall_level or ""
+    assessment.method_version = result.method_version
+    assessment.scored_at = timezone.now()
+    PillarScore.objects.filter(assessment=assessment).delete()
+    PillarScore.objects.bulk_create(
+        PillarScore(
+            assessment=assessment,
+            pillar_code=p.code,
+            score=p.score,
+            level=p.level or "",
+            total=p.total,
+            answered=p.answered,
+            applicable=p.applicable,
+        )
+        for p in result.pillars
+    )
+
+
+def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
+    """Freeze a complete draft and store its scores with the method version.
+
+    Raises ``AssessmentFrozen`` if it was already submitted (a double click, a re-posted form)
+    and ``AssessmentIncomplete`` if any question is unanswered.
+    """
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if locked.is_submitted:
+            raise AssessmentFrozen("This assessment was already submitted.")
+        content = version_content(locked.version_id)
+        answered = set(
+            Answer.objects.filter(assessment=locked).exclude(choice_codes=[]).values_list("question__code", flat=True)
+        )
+        missing = [code for code in content.question_codes() if code not in answered]
+        if missing:
+            raise AssessmentIncomplete(
+                f"{len(missing)} question(s) still need an answer. Choose \u201cDon't know\u201d where you are unsure."
+            )
+        result = assessment_scores(locked)
+        _store_scores(locked, result)
+        locked.status = Assessment.Status.SUBMITTED
+        locked.submitted_at = timezone.now()
+        locked.save()
+        # Answers of a submitted assessment are the firm's own: none is "pre-filled" any more.
+        Answer.objects.filter(assessment=locked, is_prefilled=True).update(is_prefilled=False)
+    return locked
+
+
+def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
+    """Recompute and store a submitted assessment's scores from its raw answers."""
+    with transaction.atomic():
+        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        result = assessment_scores(locked)
+        _store_scores(locked, result)
+        locked.save(update_fields=["overall_score", "overall_level", "method_version", "scored_at"])
+    return result

@@ -1,0 +1,199 @@
+"""Views of a firm's journey: profile, questionnaire pages, review, submit, results.
+
+Thin by design: find the object through ``selectors`` (404 for anyone without access),
+validate, call a ``services`` function, redirect or render.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from questionnaires.rendering import dom_id, pillar_fragment, render_pillar_questions
+from questionnaires.scoring import LEVEL_LABELS
+from questionnaires.selectors import version_content
+
+from . import selectors, services
+from .forms import FirmForm, PillarAnswersForm
+from .models import Assessment
+
+
+def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> HttpResponse:
+    """409: the assessment's state forbids the request (already submitted); nothing changed."""
+    return render(request, "assessments/conflict.html", {"assessment": assessment, "message": message}, status=409)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    firm = selectors.firm_of(request.user)
+    if firm is None:
+        return redirect("assessments:firm_profile")
+    draft = selectors.draft_of(firm)
+    progress = selectors.progress_of(draft) if draft else []
+    return render(
+        request,
+        "assessments/dashboard.html",
+        {
+            "firm": firm,
+            "draft": draft,
+            "draft_answered": sum(p.answered for p in progress),
+            "draft_total": sum(p.total for p in progress),
+            "submitted": list(selectors.submitted_assessments_of(firm)[:50]),
+            "level_labels": LEVEL_LABELS,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def firm_profile(request: HttpRequest) -> HttpResponse:
+    firm = selectors.firm_of(request.user)
+    form = FirmForm(request.POST or None, instance=firm)
+    if request.method == "POST" and form.is_valid():
+        services.firm_save(user=request.user, firm=firm, data=form.cleaned_data)
+        messages.success(request, _("Firm profile saved."))
+        return redirect("assessments:dashboard")
+    return render(request, "assessments/firm_profile.html", {"form": form, "firm": firm})
+
+
+@login_required
+@require_POST
+def assessment_start(request: HttpRequest) -> HttpResponse:
+    firm = selectors.firm_of(request.user)
+    if firm is None:
+        return redirect("assessments:firm_profile")
+    try:
+        assessment = services.assessment_start(firm=firm, user=request.user)
+    except services.NoQuestionnaire as exc:
+        messages.error(request, str(exc))
+        return redirect("assessments:dashboard")
+    first = version_content(assessment.version_id).pillars[0].code
+    return redirect("assessments:pillar", assessment_id=assessment.pk, pillar_code=first)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    content = version_content(assessment.version_id)
+    pillar = content.pillar(pillar_code)
+    if pillar is None:
+        raise Http404("No such pillar.")
+    if assessment.is_submitted:
+        if request.method == "POST":
+            return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
+        messages.info(request, _("This assessment has been submitted; here are its results."))
+        return redirect("assessments:results", assessment_id=assessment.pk)
+
+    codes = content.pillar_codes()
+    index = codes.index(pillar.code)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
+        if form.is_valid():
+            try:
+                services.assessment_save_answers(assessment=assessment, answers=form.cleaned_data)
+            except services.AssessmentFrozen as exc:
+                return _conflict(request, assessment, str(exc))
+            services.assessment_confirm_prefilled(assessment=assessment, question_codes=[q.code for q in pillar.questions])
+            return redirect(_next_url(request, assessment, codes, index))
+        errors = form.errors
+        selected = {**selectors.answers_of(assessment), **form.posted}
+        prefilled: set[str] = set()
+    else:
+        selected = selectors.answers_of(assessment)
+        prefilled = selectors.prefilled_question_codes(assessment)
+
+    fragment = pillar_fragment(content, pillar, get_language() or "en")
+    answered_total = sum(1 for code in content.question_codes() if selected.get(code))
+    return render(
+        request,
+        "assessments/pillar.html",
+        {
+            "assessment": assessment,
+            "pillar": pillar,
+            "pillars": content.pillars,
+            "step": index + 1,
+            "steps": len(codes),
+            "previous_code": codes[index - 1] if index > 0 else None,
+            "next_code": codes[index + 1] if index + 1 < len(codes) else None,
+            "questions_html": render_pillar_questions(fragment, selected, errors),
+            "error_items": [(dom_id(q.code), q.label(), errors[q.code]) for q in pillar.questions if q.code in errors],
+            "has_prefilled": any(q.code in prefilled for q in pillar.questions),
+            "answered_total": answered_total,
+            "question_total": content.question_count(),
+            "percent": round(100 * answered_total / max(content.question_count(), 1)),
+        },
+    )
+
+
+def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ...], index: int) -> str:
+    action = request.POST.get("action", "next")
+    if action == "previous" and index > 0:
+        target = codes[index - 1]
+    elif action.startswith("goto:") and action[5:] in codes:
+        target = action[5:]
+    elif action == "stay":
+        target = codes[index]
+    elif action == "next" and index + 1 < len(codes):
+        target = codes[index + 1]
+    else:
+        return reverse("assessments:review", kwargs={"assessment_id": assessment.pk})
+    return reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": target})
+
+
+@login_required
+def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    if assessment.is_submitted:
+        return redirect("assessments:results", assessment_id=assessment.pk)
+    content = version_content(assessment.version_id)
+    return render(
+        request,
+        "assessments/review.html",
+        {
+            "assessment": assessment,
+            "progress": selectors.progress_of(assessment, content),
+            "unanswered": selectors.unanswered_questions(assessment, content),
+            "answer_rows": selectors.answer_review_rows(assessment, content),
+        },
+    )
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    try:
+        services.assessment_submit(assessment=assessment, user=request.user)
+    except services.AssessmentFrozen as exc:
+        return _conflict(request, assessment, str(exc))
+    except services.AssessmentIncomplete as exc:
+        messages.error(request, str(exc))
+        return redirect("assessments:review", assessment_id=assessment.pk)
+    messages.success(request, _("Assessment submitted. Here are your results."))
+    return redirect("assessments:results", assessment_id=assessment.pk)
+
+
+@login_required
+def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    if not assessment.is_submitted:
+        messages.info(request, _("This assessment is not submitted yet. Review and submit it to see your results."))
+        return redirect("assessments:review", assessment_id=assessment.pk)
+    return render(
+        request,
+        "assessments/results.html",
+        {
+            "assessment": assessment,
+            "firm": assessment.firm,
+            "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
+            "pillar_rows": selectors.pillar_score_rows(assessment),
+        },
+    )

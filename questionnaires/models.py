@@ -1,0 +1,131 @@
+"""Questionnaire content: versions, pillars, questions and choices.
+
+Content is loaded from YAML files (see ``loader.py``) and never edited in place once a
+version is published, so every stored answer keeps the exact wording and scores it was
+given against. Texts are stored per language (``{"en": "...", "fr": "..."}``) and read with
+``translated()``, which falls back to English.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+FALLBACK_LANGUAGE = "en"
+
+
+def translated(texts: dict[str, str] | None, language: str | None = None) -> str:
+    """The text in ``language`` (default: the active one), else in English, else empty."""
+    if not texts:
+        return ""
+    language = (language or get_language() or FALLBACK_LANGUAGE).split("-")[0]
+    return texts.get(language) or texts.get(FALLBACK_LANGUAGE) or ""
+
+
+class QuestionnaireVersionQuerySet(models.QuerySet["QuestionnaireVersion"]):
+    def published(self) -> QuestionnaireVersionQuerySet:
+        return self.filter(status=QuestionnaireVersion.Status.PUBLISHED)
+
+
+class QuestionnaireVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    label = models.CharField(_("label"), max_length=40, unique=True)
+    title = models.JSONField(_("title"), default=dict)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    # SHA-256 of the parsed content: reloading the same file is a no-op, a changed file
+    # under a published label is refused.
+    content_hash = models.CharField(max_length=64)
+    source_path = models.CharField(max_length=300, blank=True)
+    special_choice_texts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuestionnaireVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("questionnaire version")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Pillar(models.Model):
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.CASCADE, related_name="pillars")
+    code = models.SlugField(max_length=20)
+    position = models.PositiveSmallIntegerField()
+    title = models.JSONField(default=dict)
+    description = models.JSONField(default=dict)
+    source = models.TextField(blank=True)
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        ordering = ["version", "position"]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="unique_pillar_code_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.version.label}/{self.code}"
+
+    def title_text(self) -> str:
+        return translated(self.title)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        LADDER = "ladder", _("Single choice on a maturity ladder")
+        CHECKLIST = "checklist", _("Checklist")
+
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.CASCADE, related_name="questions")
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="questions")
+    code = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.JSONField(default=dict)
+    help = models.JSONField(default=dict)
+    source = models.TextField()
+    weight = models.FloatField(default=1.0)
+    allow_not_applicable = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["version", "pillar__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="unique_question_code_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def text_text(self) -> str:
+        return translated(self.text)
+
+
+class Choice(models.Model):
+    class Kind(models.TextChoices):
+        OPTION = "option", _("Option")
+        DONT_KNOW = "dont_know", _("Don't know")
+        NOT_APPLICABLE = "not_applicable", _("Not applicable")
+        NONE_OF_THESE = "none_of_these", _("None of these")
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    code = models.CharField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OPTION)
+    text = models.JSONField(default=dict)
+    # Ladder rung: its score in [0, 1]. Checklist item: its weight (> 0).
+    score = models.FloatField(null=True, blank=True)
+    weight = models.FloatField(default=1.0)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [models.UniqueConstraint(fields=["question", "code"], name="unique_choice_code_per_question")]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={self.code}"

@@ -1,0 +1,178 @@
+"""Reads of questionnaire content.
+
+A published version never changes, so its content is read from the database once per
+process and kept in memory (``version_content``): pages, scoring and exports then work from
+plain, immutable data without a query per question.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from .models import Choice, QuestionnaireVersion, translated
+from .scoring import ChoiceSpec, PillarSpec, QuestionnaireSpec, QuestionSpec
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    code: str
+    kind: str
+    text: dict[str, str]
+    score: float | None
+    weight: float
+
+    def label(self, language: str | None = None) -> str:
+        return translated(self.text, language)
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    code: str
+    kind: str
+    text: dict[str, str]
+    help: dict[str, str]
+    source: str
+    weight: float
+    allow_not_applicable: bool
+    choices: tuple[ChoiceView, ...]
+
+    def label(self, language: str | None = None) -> str:
+        return translated(self.text, language)
+
+    def help_text(self, language: str | None = None) -> str:
+        return translated(self.help, language)
+
+
+@dataclass(frozen=True)
+class PillarView:
+    code: str
+    position: int
+    title: dict[str, str]
+    description: dict[str, str]
+    source: str
+    weight: float
+    questions: tuple[QuestionView, ...]
+
+    def label(self, language: str | None = None) -> str:
+        return translated(self.title, language)
+
+    def description_text(self, language: str | None = None) -> str:
+        return translated(self.description, language)
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    id: int
+    label: str
+    title: dict[str, str]
+    is_published: bool
+    pillars: tuple[PillarView, ...]
+    spec: QuestionnaireSpec
+
+    def pillar(self, code: str) -> PillarView | None:
+        for pillar in self.pillars:
+            if pillar.code == code:
+                return pillar
+        return None
+
+    def pillar_codes(self) -> tuple[str, ...]:
+        return tuple(p.code for p in self.pillars)
+
+    def question_codes(self) -> tuple[str, ...]:
+        return tuple(q.code for p in self.pillars for q in p.questions)
+
+    def question_count(self) -> int:
+        return sum(len(p.questions) for p in self.pillars)
+
+
+_cache: dict[int, VersionContent] = {}
+_cache_lock = threading.Lock()
+
+
+def version_content(version_id: int) -> VersionContent:
+    """The whole content of a version as immutable plain data (cached when published)."""
+    cached = _cache.get(version_id)
+    if cached is not None:
+        return cached
+    content = _build_version_content(version_id)
+    if content.is_published:
+        with _cache_lock:
+            _cache[version_id] = content
+    return content
+
+
+def clear_version_content_cache() -> None:
+    """For tests that rebuild the database under the same ids."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _build_version_content(version_id: int) -> VersionContent:
+    version = QuestionnaireVersion.objects.get(pk=version_id)
+    pillars = list(version.pillars.order_by("position"))
+    questions = list(version.questions.order_by("position"))
+    choices = list(Choice.objects.filter(question__version=version).order_by("position"))
+    choices_by_question: dict[int, list[ChoiceView]] = {}
+    for c in choices:
+        choices_by_question.setdefault(c.question_id, []).append(
+            ChoiceView(code=c.code, kind=c.kind, text=c.text, score=c.score, weight=c.weight)
+        )
+    questions_by_pillar: dict[int, list[QuestionView]] = {}
+    for q in questions:
+        questions_by_pillar.setdefault(q.pillar_id, []).append(
+            QuestionView(
+                code=q.code,
+                kind=q.kind,
+                text=q.text,
+                help=q.help,
+                source=q.source,
+                weight=q.weight,
+                allow_not_applicable=q.allow_not_applicable,
+                choices=tuple(choices_by_question.get(q.id, ())),
+            )
+        )
+    pillar_views = tuple(
+        PillarView(
+            code=p.code,
+            position=p.position,
+            title=p.title,
+            description=p.description,
+            source=p.source,
+            weight=p.weight,
+            questions=tuple(questions_by_pillar.get(p.id, ())),
+        )
+        for p in pillars
+    )
+    spec = QuestionnaireSpec(
+        label=version.label,
+        pillars=tuple(
+            PillarSpec(
+                code=p.code,
+                weight=p.weight,
+                questions=tuple(
+                    QuestionSpec(
+                        code=q.code,
+                        kind=q.kind,
+                        weight=q.weight,
+                        choices=tuple(ChoiceSpec(code=c.code, kind=c.kind, score=c.score, weight=c.weight) for c in q.choices),
+                    )
+                    for q in p.questions
+                ),
+            )
+            for p in pillar_views
+        ),
+    )
+    return VersionContent(
+        id=version.id,
+        label=version.label,
+        title=version.title,
+        is_published=version.is_published,
+        pillars=pillar_views,
+        spec=spec,
+    )
+
+
+def current_version() -> QuestionnaireVersion | None:
+    """The most recently published version: new assessments are taken on it."""
+    return QuestionnaireVersion.objects.published().order_by("-published_at", "-id").first()

@@ -1,0 +1,33 @@
+// Progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  // Checklists: "Don't know", "Not applicable" and "None of these" stand alone.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".checklist input[type=checkbox]") || !input.checked) return;
+    var group = input.closest(".checklist");
+    var exclusive = input.dataset.exclusive === "true";
+    group.querySelectorAll("input[type=checkbox]").forEach(function (other) {
+      if (other === input) return;
+      if (exclusive || other.dataset.exclusive === "true") other.checked = false;
+    });
+  });
+
+  // A form is sent once: a double click must not post it twice.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.submitted === "true") { event.preventDefault(); return; }
+    form.dataset.submitted = "true";
+    // Keep the clicked button's name/value: it says where to go next.
+    var submitter = event.submitter;
+    if (submitter && submitter.name) {
+      var hidden = document.createElement("input");
+      hidden.type = "hidden"; hidden.name = submitter.name; hidden.value = submitter.value;
+      form.appendChild(hidden);
+    }
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) {
+      button.disabled = true;
+    });
+  });
+})();

@@ -1,0 +1,45 @@
+"""Public pages and sign-up."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from questionnaires.scoring import LEVEL_LABELS, LEVEL_RANGES, METHOD_VERSION
+from questionnaires.selectors import current_version, version_content
+
+from .forms import SignupForm
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """A trivial view: the benchmark's baseline and a load balancer's health check."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "readiness/home.html")
+
+
+def methodology(request: HttpRequest) -> HttpResponse:
+    version = current_version()
+    content = version_content(version.pk) if version else None
+    levels = [(code, LEVEL_LABELS[code], LEVEL_RANGES[code]) for code in reversed(list(LEVEL_RANGES))]
+    return render(
+        request,
+        "readiness/methodology.html",
+        {"content": content, "levels": levels, "method_version": METHOD_VERSION},
+    )
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("assessments:dashboard")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("assessments:firm_profile")
+    return render(request, "registration/signup.html", {"form": form})
