@@ -47,7 +47,17 @@ class AssessmentAdmin(admin.ModelAdmin):
     list_select_related = ["firm", "version"]
     # Answers and scores change only through the questionnaire and the scoring services.
     readonly_fields = [
-        "firm", "version", "status", "created_by", "prefilled_from", "created_at", "updated_at", "submitted_at",
-        "overall_score", "overall_level", "method_version", "scored_at",
+        "firm",
+        "version",
+        "status",
+        "created_by",
+        "prefilled_from",
+        "created_at",
+        "updated_at",
+        "submitted_at",
+        "overall_score",
+        "overall_level",
+        "method_version",
+        "scored_at",
     ]
     inlines = [PillarScoreInline, AnswerInline]

@@ -91,7 +91,9 @@ class PillarAnswersForm:
                 continue
             self.posted[question.code] = values
             if len(values) > len(question.choices) or any(len(v) > MAX_VALUE_LENGTH for v in values):
-                self.errors[question.code] = str(_("This answer is not one of the choices offered. Please choose again."))
+                self.errors[question.code] = str(
+                    _("This answer is not one of the choices offered. Please choose again.")
+                )
                 continue
             try:
                 self.cleaned_data[question.code] = list(normalise_answer(self.questions[question.code], values))
@@ -104,7 +106,5 @@ def _error_message(exc: InvalidAnswer) -> str:
     if exc.reason == REASON_SEVERAL_RUNGS:
         return str(_("Choose only one answer."))
     if exc.reason == REASON_EXCLUSIVE:
-        return str(
-            _("\u201cDon\u2019t know\u201d, \u201cNot applicable\u201d and \u201cNone of these\u201d cannot be combined with other answers.")
-        )
+        return str(_("“Don’t know”, “Not applicable” and “None of these” cannot be combined with other answers."))
     return str(_("This answer is not one of the choices offered. Please choose again."))

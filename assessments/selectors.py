@@ -45,7 +45,10 @@ def assessment_for(user: User, assessment_id: int) -> Assessment:
 
 def answers_of(assessment: Assessment) -> dict[str, list[str]]:
     """Stored answers by question code."""
-    return {code: list(codes) for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")}
+    return {
+        code: list(codes)
+        for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")
+    }
 
 
 def prefilled_question_codes(assessment: Assessment) -> set[str]:
@@ -67,7 +70,11 @@ class PillarProgress:
 
 def progress_of(assessment: Assessment, content: VersionContent | None = None) -> list[PillarProgress]:
     content = content or version_content(assessment.version_id)
-    stored = Answer.objects.filter(assessment=assessment).exclude(choice_codes=[]).values_list("question__code", "is_prefilled")
+    stored = (
+        Answer.objects.filter(assessment=assessment)
+        .exclude(choice_codes=[])
+        .values_list("question__code", "is_prefilled")
+    )
     is_prefilled_by_code = dict(stored)  # only answered questions are keys
     return [
         PillarProgress(

@@ -100,7 +100,11 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
             normalised = normalise_answer(question, codes)
         except InvalidAnswer:
             continue  # the question changed its choices: ask it afresh
-        rows.append(Answer(assessment=assessment, question_id=question_ids[code], choice_codes=list(normalised), is_prefilled=True))
+        rows.append(
+            Answer(
+                assessment=assessment, question_id=question_ids[code], choice_codes=list(normalised), is_prefilled=True
+            )
+        )
     Answer.objects.bulk_create(rows)
 
 

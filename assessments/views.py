@@ -101,7 +101,9 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
                 services.assessment_save_answers(assessment=assessment, answers=form.cleaned_data)
             except services.AssessmentFrozen as exc:
                 return _conflict(request, assessment, str(exc))
-            services.assessment_confirm_prefilled(assessment=assessment, question_codes=[q.code for q in pillar.questions])
+            services.assessment_confirm_prefilled(
+                assessment=assessment, question_codes=[q.code for q in pillar.questions]
+            )
             return redirect(_next_url(request, assessment, codes, index))
         errors = form.errors
         selected = {**selectors.answers_of(assessment), **form.posted}

@@ -142,7 +142,9 @@ class _Validator:
             self.problem(where, f"'{name}' has no English ('en') text")
         return result
 
-    def number(self, value: Any, where: str, name: str, default: float, low: float, high: float, low_open: bool = False) -> float:
+    def number(
+        self, value: Any, where: str, name: str, default: float, low: float, high: float, low_open: bool = False
+    ) -> float:
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -166,7 +168,7 @@ class _Validator:
 def parse_questionnaire(data: Any, path: str) -> QuestionnaireContent:
     """Validate parsed YAML; raise ``ContentError`` with every problem, or return the content."""
     v = _Validator()
-    top = v.mapping(data, "", TOP_KEYS, TOP_KEYS)
+    top = v.mapping(data, "", TOP_KEYS, {"label", "special_choices", "pillars"})
     if top is None:
         raise ContentError(path, v.problems)
 
@@ -177,7 +179,9 @@ def parse_questionnaire(data: Any, path: str) -> QuestionnaireContent:
     title = v.texts(top.get("title"), "", "title")
 
     special: dict[str, Texts] = {}
-    raw_special = v.mapping(top.get("special_choices"), "special_choices", set(RESERVED_CHOICE_CODES), set(RESERVED_CHOICE_CODES))
+    raw_special = v.mapping(
+        top.get("special_choices"), "special_choices", set(RESERVED_CHOICE_CODES), set(RESERVED_CHOICE_CODES)
+    )
     if raw_special is not None:
         for code in sorted(RESERVED_CHOICE_CODES):
             special[code] = v.texts(raw_special.get(code), "special_choices", code)
@@ -202,9 +206,11 @@ def parse_questionnaire(data: Any, path: str) -> QuestionnaireContent:
     return QuestionnaireContent(label=label, title=title, special_choices=special, pillars=pillars, source_path=path)
 
 
-def _parse_pillar(v: _Validator, raw: Any, index: int, seen: set[str], seen_questions: set[str]) -> PillarContent | None:
+def _parse_pillar(
+    v: _Validator, raw: Any, index: int, seen: set[str], seen_questions: set[str]
+) -> PillarContent | None:
     where = f"pillar #{index}"
-    mapping = v.mapping(raw, where, PILLAR_KEYS, {"code", "title", "questions"})
+    mapping = v.mapping(raw, where, PILLAR_KEYS, {"code", "questions"})
     if mapping is None:
         return None
     code = mapping.get("code")
@@ -237,7 +243,8 @@ def _parse_pillar(v: _Validator, raw: Any, index: int, seen: set[str], seen_ques
 def _parse_question(v: _Validator, raw: Any, pillar: str, index: int, seen: set[str]) -> QuestionContent | None:
     code = raw.get("code") if isinstance(raw, dict) else None
     where = f"question {code}" if isinstance(code, str) and code else f"pillar {pillar}, question #{index}"
-    mapping = v.mapping(raw, where, QUESTION_KEYS, {"code", "type", "text", "help", "source", "choices"})
+    # text, help and source report their own absence.
+    mapping = v.mapping(raw, where, QUESTION_KEYS, {"code", "type", "choices"})
     if mapping is None:
         return None
     if not isinstance(code, str) or not re.match(rf"^{pillar}\.[a-z0-9_]+$", code) or len(code) > 80:
@@ -275,10 +282,12 @@ def _parse_question(v: _Validator, raw: Any, pillar: str, index: int, seen: set[
     return question
 
 
-def _parse_choice(v: _Validator, raw: Any, question_where: str, kind: str, index: int, seen: set[str]) -> ChoiceContent | None:
+def _parse_choice(
+    v: _Validator, raw: Any, question_where: str, kind: str, index: int, seen: set[str]
+) -> ChoiceContent | None:
     code = raw.get("code") if isinstance(raw, dict) else None
     where = f"{question_where}, choice {code if isinstance(code, str) and code else f'#{index}'}"
-    mapping = v.mapping(raw, where, CHOICE_KEYS, {"code", "text"})
+    mapping = v.mapping(raw, where, CHOICE_KEYS, {"code"})
     if mapping is None:
         return None
     if not isinstance(code, str) or not SLUG.match(code):

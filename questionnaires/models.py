@@ -96,9 +96,7 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["version", "pillar__position", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["version", "code"], name="unique_question_code_per_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["version", "code"], name="unique_question_code_per_version")]
 
     def __str__(self) -> str:
         return self.code

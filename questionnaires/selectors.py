@@ -155,7 +155,9 @@ def _build_version_content(version_id: int) -> VersionContent:
                         code=q.code,
                         kind=q.kind,
                         weight=q.weight,
-                        choices=tuple(ChoiceSpec(code=c.code, kind=c.kind, score=c.score, weight=c.weight) for c in q.choices),
+                        choices=tuple(
+                            ChoiceSpec(code=c.code, kind=c.kind, score=c.score, weight=c.weight) for c in q.choices
+                        ),
                     )
                     for q in p.questions
                 ),

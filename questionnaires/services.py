@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from .loader import CHECKLIST, ContentError, QuestionnaireContent, QuestionContent, parse_questionnaire_file
+from .loader import CHECKLIST, ContentError, QuestionContent, QuestionnaireContent, parse_questionnaire_file
 from .models import Choice, Pillar, Question, QuestionnaireVersion
 from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 
@@ -99,7 +99,9 @@ def _create_version(content: QuestionnaireContent, content_hash: str) -> Questio
     for question, (_, q) in zip(questions, question_rows, strict=True):
         position = 0
         for c in q.choices:
-            choices.append(Choice(question=question, code=c.code, position=position, text=c.text, score=c.score, weight=c.weight))
+            choices.append(
+                Choice(question=question, code=c.code, position=position, text=c.text, score=c.score, weight=c.weight)
+            )
             position += 1
         # The standard options, in a fixed order after the content's own.
         special = []

@@ -1,0 +1,42 @@
+# Readiness: `make run` serves the site, `make test` runs the whole test suite.
+# Both set everything up first (system packages, Python >= 3.12, virtualenv, dependencies).
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+QUESTIONNAIRE ?= questionnaires/content/readiness-2026.1.yaml
+
+.PHONY: run test setup setup-dev db bench lint format clean
+
+setup:
+	@VENV=$(VENV) bash deploy/setup.sh run
+
+setup-dev:
+	@VENV=$(VENV) bash deploy/setup.sh test
+
+db: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
+
+run: db
+	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup-dev
+	$(VENV)/bin/ruff check .
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
+
+lint: setup-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup-dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from assessments.models import Assessment, Firm
+from assessments.services import assessment_start
+from questionnaires.models import QuestionnaireVersion
+from questionnaires.rendering import _cache as fragment_cache
+from questionnaires.selectors import clear_version_content_cache
+from questionnaires.services import questionnaire_version_load
+from readiness.models import User
+from tests.factories import FirmFactory, UserFactory
+
+DATA = Path(__file__).parent / "data"
+SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
+REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content" / "readiness-2026.1.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_caches() -> Iterator[None]:
+    # Each test database starts ids afresh: never serve content cached by another test.
+    clear_version_content_cache()
+    fragment_cache.clear()
+    yield
+    clear_version_content_cache()
+    fragment_cache.clear()
+
+
+@pytest.fixture
+def version(db: None) -> QuestionnaireVersion:
+    """The small test questionnaire, published: 5 pillars x 3 questions."""
+    return questionnaire_version_load(path=SMALL_QUESTIONNAIRE).version
+
+
+@pytest.fixture
+def owner(db: None) -> User:
+    return UserFactory(email="owner@example.com")
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return UserFactory(email="outsider@example.com")
+
+
+@pytest.fixture
+def firm(owner: User) -> Firm:
+    return FirmFactory(owner=owner)
+
+
+@pytest.fixture
+def draft(firm: Firm, owner: User, version: QuestionnaireVersion) -> Assessment:
+    return assessment_start(firm=firm, user=owner)
+
+
+@pytest.fixture
+def client_for() -> Callable[[User], Client]:
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def owner_client(owner: User, client_for: Callable[[User], Client]) -> Client:
+    return client_for(owner)
+
+
+@pytest.fixture
+def outsider_client(outsider: User, client_for: Callable[[User], Client]) -> Client:
+    # An outsider with a firm of its own: access must depend on the firm, not on having one.
+    FirmFactory(owner=outsider, name="Outsider Ltd")
+    return client_for(outsider)
