@@ -137,6 +137,11 @@ STORAGES = {
     },
 }
 
+# Locally WhiteNoise serves straight from the apps' static folders (no collectstatic needed);
+# decided here, not from DEBUG at request time, because the test runner turns DEBUG off.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Django 6.1 mailers; console by default so sign-up and password-reset mails show in the log.
 MAILERS = {
     "default": {

@@ -21,6 +21,12 @@ REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content"
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # PBKDF2 is slow by design; tests only need passwords to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_content_caches() -> Iterator[None]:
     # Each test database starts ids afresh: never serve content cached by another test.
     clear_version_content_cache()
