@@ -1,0 +1,651 @@
+"""`make bench`: throughput of Readiness's pages under gunicorn, measured with wrk.
+
+One run: a throwaway database and static root in a temporary directory, the app under
+gunicorn (2 sync workers, DEBUG off) on a free loopback port, a browser-like login, then each
+scenario of ``SCENARIOS`` checked once and measured with wrk (same settings for all). Prints a
+table, writes bench/results/latest.json, and exits non-zero if any scenario had an error or
+missed its budget. See bench/README.md for how to read the figures.
+
+Standard library only (plus the project's own virtualenv, for manage.py and gunicorn).
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+WRK_SCRIPT = BENCH_DIR / "request.lua"
+FIXTURE_SCRIPT = BENCH_DIR / "fixture.py"
+RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
+QUESTIONNAIRE = "questionnaires/content/readiness-2026.1.yaml"
+
+HOST = "127.0.0.1"
+GUNICORN_WORKERS = 2  # one per core of the reference machine
+WRK_THREADS = 1
+WRK_CONNECTIONS = 8
+# BENCH_DURATION shortens a run while working on the harness; figures to compare use the default.
+WRK_DURATION_S = int(os.environ.get("BENCH_DURATION", "10"))
+WRK_WARMUP_S = 2
+STARTUP_TIMEOUT_S = 30
+LOGIN_PATH = "/accounts/login/"
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+class BenchError(Exception):
+    """The run cannot go on; the message says why and what to do."""
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+# --- HTTP, as a browser would do it (for login and the one-off checks) ------------------------
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: http.client.HTTPMessage
+    body: str
+
+    def describe(self) -> str:
+        location = self.headers.get("Location")
+        return f"{self.status}" + (f" (Location: {location})" if location else "")
+
+
+def send(port: int, request: Request) -> Response:
+    """One request on a fresh connection; redirects are returned, never followed."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request(
+            request.method, request.path, body=request.body.encode() or None, headers=dict(request.headers)
+        )
+        raw = connection.getresponse()
+        return Response(raw.status, raw.headers, raw.read().decode("utf-8", "replace"))
+    finally:
+        connection.close()
+
+
+class Browser:
+    """Keeps cookies across requests, like the browser whose session wrk then replays."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in sorted(self.cookies.items()))
+
+    def request(self, method: str, path: str, body: str = "", headers: Mapping[str, str] | None = None) -> Response:
+        all_headers = {"Cookie": self.cookie_header} if self.cookies else {}
+        all_headers.update(headers or {})
+        response = send(self.port, Request(method, path, all_headers, body))
+        for set_cookie in response.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(set_cookie)
+            for name, morsel in jar.items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return response
+
+
+class _InputCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "input":
+            self.inputs.append({name: value or "" for name, value in attrs})
+
+
+def form_inputs(html: str) -> list[dict[str, str]]:
+    """The attributes of every <input> of a page."""
+    collector = _InputCollector()
+    collector.feed(html)
+    return collector.inputs
+
+
+def csrf_form_token(html: str, page: str) -> str:
+    for attrs in form_inputs(html):
+        if attrs.get("name") == "csrfmiddlewaretoken":
+            return attrs.get("value", "")
+    raise BenchError(f"{page} has no csrfmiddlewaretoken input")
+
+
+# --- The session the scenarios replay -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Session:
+    """A logged-in user on the first page of an assessment in progress."""
+
+    port: int
+    assessment_id: int
+    pillar_code: str
+    answers: Mapping[str, list[str]]  # question code -> choice codes, valid for the pillar
+    cookie_header: str  # "csrftoken=...; sessionid=..."
+    csrf_token: str  # the form's csrfmiddlewaretoken (masked; matches the csrftoken cookie)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def pillar_path(self) -> str:
+        return f"/app/assessments/{self.assessment_id}/{self.pillar_code}/"
+
+    @property
+    def save_body(self) -> str:
+        """The pillar form as a browser posts it: one field per ticked box, then the button."""
+        fields = [("csrfmiddlewaretoken", self.csrf_token)]
+        fields += [(f"q-{code}", choice) for code, choices in self.answers.items() for choice in choices]
+        fields.append(("action", "stay"))
+        return urllib.parse.urlencode(fields)
+
+
+def log_in(browser: Browser, email: str, password: str) -> None:
+    page = browser.request("GET", LOGIN_PATH)
+    if page.status != 200:
+        raise BenchError(f"GET {LOGIN_PATH} answered {page.describe()}, expected 200")
+    names = {attrs.get("name") for attrs in form_inputs(page.body)}
+    # Django's AuthenticationForm calls the e-mail field "username"; accept either name.
+    user_field = "username" if "username" in names else "email"
+    body = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": csrf_form_token(page.body, LOGIN_PATH), user_field: email, "password": password}
+    )
+    headers = {"Content-Type": FORM_CONTENT_TYPE, "Referer": f"http://{HOST}:{browser.port}{LOGIN_PATH}"}
+    response = browser.request("POST", LOGIN_PATH, body, headers)
+    if response.status != 302 or "sessionid" not in browser.cookies:
+        raise BenchError(f"login failed: POST {LOGIN_PATH} answered {response.describe()}, no session cookie")
+
+
+def open_session(port: int, fixture: Mapping[str, Any], email: str, password: str) -> Session:
+    """Log in, open the assessment's first page and keep what wrk needs to replay it."""
+    browser = Browser(port)
+    log_in(browser, email, password)
+    path = f"/app/assessments/{fixture['assessment_id']}/{fixture['pillar_code']}/"
+    page = browser.request("GET", path)
+    if page.status != 200:
+        raise BenchError(f"GET {path} after login answered {page.describe()}, expected 200")
+    # The login rotated the CSRF cookie: the form token is read after it, from the page itself.
+    return Session(
+        port=port,
+        assessment_id=fixture["assessment_id"],
+        pillar_code=fixture["pillar_code"],
+        answers=fixture["answers"],
+        cookie_header=browser.cookie_header,
+        csrf_token=csrf_form_token(page.body, path),
+    )
+
+
+# --- Scenarios ----------------------------------------------------------------------------------
+
+# Extra check of the one response fetched before measuring; returns the problem, or None.
+Check = Callable[[Response, Session], str | None]
+
+
+def no_check(response: Response, session: Session) -> str | None:
+    return None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # key in latest.json
+    label: str  # row of the table
+    request: Callable[[Session], Request]
+    expect_status: int  # any other status counts as an error, during the check and under wrk
+    check: Check = no_check
+    budget: float | None = None  # least acceptable throughput, as a fraction of the baseline's
+
+
+def healthz(session: Session) -> Request:
+    return Request("GET", "/healthz/")
+
+
+def pillar_get(session: Session) -> Request:
+    return Request("GET", session.pillar_path, {"Cookie": session.cookie_header})
+
+
+def pillar_save(session: Session) -> Request:
+    headers = {
+        "Cookie": session.cookie_header,
+        "Referer": session.base_url + session.pillar_path,
+        "Content-Type": FORM_CONTENT_TYPE,
+    }
+    return Request("POST", session.pillar_path, headers, session.save_body)
+
+
+def shows_answered_questions(response: Response, session: Session) -> str | None:
+    missing = [code for code in session.answers if f'name="q-{code}"' not in response.body]
+    if 'name="q-' not in response.body:
+        return 'the page has no question inputs (name="q-...")'
+    if missing:
+        return f"the page lacks the inputs of {', '.join(missing)}"
+    if " checked" not in response.body:
+        return "no input is checked although the pillar's answers are stored"
+    return None
+
+
+def saves_and_stays(response: Response, session: Session) -> str | None:
+    target = urllib.parse.urlsplit(response.headers.get("Location", "")).path
+    if target != session.pillar_path:
+        return f"redirects to {target or 'nowhere'}, expected {session.pillar_path} (action=stay)"
+    return None
+
+
+BASELINE = "trivial"
+# The rows of the table, in order. Add a scenario here; the first one is the baseline.
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(BASELINE, "trivial view", healthz, expect_status=200),
+    Scenario(
+        "questionnaire_page",
+        "questionnaire page",
+        pillar_get,
+        expect_status=200,
+        check=shows_answered_questions,
+        budget=0.40,
+    ),
+    Scenario("save_page", "save page", pillar_save, expect_status=302, check=saves_and_stays),
+)
+
+
+# --- Measuring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    scenario: Scenario
+    path: str = ""
+    problem: str | None = None  # the check or wrk failed: no figures
+    requests: int = 0
+    duration_s: float = 0.0
+    bytes_read: int = 0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    max_ms: float = 0.0
+    errors: dict[str, int] = field(default_factory=dict)
+    wrk_output: str = ""
+
+    @property
+    def req_per_s(self) -> float:
+        return self.requests / self.duration_s if self.duration_s else 0.0
+
+    @property
+    def error_count(self) -> int:
+        # Non-2xx/3xx responses ("status") are a subset of the unexpected statuses: not added twice.
+        socket_errors = sum(self.errors.get(kind, 0) for kind in ("connect", "read", "write", "timeout"))
+        return socket_errors + self.errors.get("unexpected_status", 0)
+
+    @property
+    def failed(self) -> bool:
+        return self.problem is not None or self.error_count > 0
+
+
+def preflight(scenario: Scenario, session: Session) -> str | None:
+    """Send the scenario's request once; wrk would count a wrong but fast answer as success."""
+    response = send(session.port, scenario.request(session))
+    if response.status != scenario.expect_status:
+        return f"check: answered {response.describe()}, expected {scenario.expect_status}"
+    problem = scenario.check(response, session)
+    return f"check: {problem}" if problem else None
+
+
+def wrk(request: Request, expect_status: int, port: int, duration_s: int) -> tuple[dict[str, Any], str]:
+    """Run wrk on one request; return the figures printed by request.lua's done() and the raw output."""
+    env = {
+        **os.environ,
+        "BENCH_METHOD": request.method,
+        "BENCH_HEADERS": "\n".join(f"{name}: {value}" for name, value in request.headers.items()),
+        "BENCH_BODY": request.body,
+        "BENCH_EXPECT_STATUS": str(expect_status),
+    }
+    command = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{WRK_CONNECTIONS}",
+        f"-d{duration_s}s",
+        "--latency",
+        "-s",
+        str(WRK_SCRIPT),
+        f"http://{HOST}:{port}{request.path}",
+    ]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=duration_s + 60)
+    output = done.stdout + done.stderr
+    for line in done.stdout.splitlines():
+        if line.startswith("BENCH_RESULT "):
+            return json.loads(line.removeprefix("BENCH_RESULT ")), output
+    raise BenchError(f"wrk gave no result (exit {done.returncode}):\n{output}")
+
+
+def measure(scenario: Scenario, session: Session) -> Result:
+    request = scenario.request(session)
+    result = Result(scenario, path=request.path)
+    result.problem = preflight(scenario, session)
+    if result.problem:
+        say(f"{scenario.label}: {result.problem}; not measured")
+        return result
+    say(f"{scenario.label}: {request.method} {request.path} ({WRK_WARMUP_S} s warm-up, {WRK_DURATION_S} s measured)")
+    wrk(request, scenario.expect_status, session.port, WRK_WARMUP_S)  # warm caches and connections; discarded
+    figures, result.wrk_output = wrk(request, scenario.expect_status, session.port, WRK_DURATION_S)
+    result.requests = figures["requests"]
+    result.duration_s = figures["duration_us"] / 1e6
+    result.bytes_read = figures["bytes"]
+    result.p50_ms = figures["latency_p50_us"] / 1000
+    result.p99_ms = figures["latency_p99_us"] / 1000
+    result.max_ms = figures["latency_max_us"] / 1000
+    result.errors = figures["errors"]
+    return result
+
+
+# --- The throwaway environment ------------------------------------------------------------------
+
+
+def ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if not shutil.which("apt-get"):
+        raise BenchError("wrk is not installed and there is no apt-get: install wrk (https://github.com/wg/wrk)")
+    if os.geteuid() == 0:
+        as_root: list[str] = []
+    elif shutil.which("sudo"):
+        as_root = ["sudo"]
+    else:
+        raise BenchError("wrk is not installed and installing it needs root: run `apt-get install wrk` as root")
+    say("Installing wrk (apt-get)")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        if subprocess.run([*as_root, "env", "DEBIAN_FRONTEND=noninteractive", *command]).returncode:
+            raise BenchError(f"`{' '.join(command)}` failed: install wrk by hand")
+    if not shutil.which("wrk"):
+        raise BenchError("apt-get installed wrk but it is not on PATH")
+
+
+def bench_env(workdir: Path) -> dict[str, str]:
+    """The environment of every process of the run: production-like settings, nothing shared."""
+    # Drop the developer's own DJANGO_*/DATABASE_* settings: figures must not depend on a shell.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "BENCH_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "readiness.settings",
+            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DJANGO_STATIC_ROOT": str(workdir / "static"),
+            "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+            "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+        }
+    )
+    return env
+
+
+def run_python(env: Mapping[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=dict(env), capture_output=True, text=True)
+    if done.returncode:
+        raise BenchError(f"`python {' '.join(args)}` failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def prepare_database(env: Mapping[str, str]) -> None:
+    say("Fresh database: migrate, collectstatic, load_questionnaire")
+    run_python(env, "manage.py", "migrate", "--noinput")
+    run_python(env, "manage.py", "collectstatic", "--noinput")
+    run_python(env, "manage.py", "load_questionnaire", QUESTIONNAIRE)
+
+
+def create_fixture(env: Mapping[str, str], email: str, password: str) -> dict[str, Any]:
+    output = run_python({**env, "BENCH_EMAIL": email, "BENCH_PASSWORD": password}, str(FIXTURE_SCRIPT))
+    fixture = json.loads(output.strip().splitlines()[-1])
+    say(
+        f"User {email}, assessment {fixture['assessment_id']} in progress, "
+        f"pillar '{fixture['pillar_code']}' pre-filled ({len(fixture['answers'])} questions)"
+    )
+    return fixture
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(server: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise BenchError(f"gunicorn exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if send(port, Request("GET", "/healthz/")).status == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise BenchError(f"/healthz/ did not answer 200 within {STARTUP_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    server.terminate()  # SIGTERM: gunicorn stops its workers and exits
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        # Our own process group (start_new_session): the master and its workers only.
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+@contextmanager
+def gunicorn(env: Mapping[str, str], workdir: Path) -> Iterator[int]:
+    """Serve the app on a free loopback port for the duration of the block; yield the port."""
+    port = free_port()
+    log = workdir / "gunicorn.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "readiness.wsgi",
+        f"--bind={HOST}:{port}",
+        f"--workers={GUNICORN_WORKERS}",
+        "--worker-class=sync",
+        "--log-level=warning",
+        "--no-control-socket",  # its default path is shared with any other gunicorn of this user
+        # No --access-logfile: access logging is off, as writing it would be measured too.
+    ]
+    with log.open("wb") as log_file:
+        # A session of its own: Ctrl+C reaches this script, which then stops gunicorn in order.
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=dict(env), stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            wait_until_healthy(server, port, log)
+            say(f"gunicorn on {HOST}:{port}, {GUNICORN_WORKERS} sync workers")
+            yield port
+        finally:
+            stop(server)
+
+
+# --- Report -------------------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def ratio(result: Result, baseline: Result | None) -> float | None:
+    if baseline is None or result.problem or baseline.problem or not baseline.req_per_s:
+        return None
+    return result.req_per_s / baseline.req_per_s
+
+
+def budget_ok(result: Result, baseline: Result | None) -> bool | None:
+    if result.scenario.budget is None:
+        return None
+    value = ratio(result, baseline)
+    return value is not None and value >= result.scenario.budget
+
+
+def headline(date: datetime.datetime) -> str:
+    return (
+        f"Readiness benchmark — {date:%Y-%m-%d %H:%M %Z}, {cpu_model()} ({os.cpu_count()} cores), "
+        f"{GUNICORN_WORKERS} gunicorn sync workers, "
+        f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_DURATION_S}s, loopback"
+    )
+
+
+def table(results: list[Result], date: datetime.datetime) -> str:
+    baseline = results[0]
+    lines = [
+        headline(date),
+        f"{'scenario':<22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>8} {'vs ' + baseline.scenario.name:>11}",
+    ]
+    notes = []
+    for result in results:
+        value = ratio(result, baseline)
+        if result.problem:
+            figures = f"{'—':>9} {'—':>8} {'—':>8} {'FAILED':>8} {'—':>11}"
+            notes.append(f"{result.scenario.label}: {result.problem}")
+        else:
+            shown = f"{value:.2f}" if value is not None else "—"
+            figures = (
+                f"{result.req_per_s:>9.1f} {result.p50_ms:>8.1f} {result.p99_ms:>8.1f} "
+                f"{result.error_count:>8} {shown:>11}"
+            )
+        if result.error_count:
+            breakdown = ", ".join(f"{kind} {count}" for kind, count in result.errors.items() if count)
+            notes.append(f"{result.scenario.label}: {result.error_count} errors of {result.requests} ({breakdown})")
+        verdict = budget_ok(result, baseline)
+        if verdict is not None:
+            figures += f"   (budget >= {result.scenario.budget:.2f}: {'OK' if verdict else 'FAIL'})"
+        lines.append(f"{result.scenario.label:<22} {figures}")
+    return "\n".join(lines + [f"  ! {note}" for note in notes])
+
+
+def report_json(results: list[Result], date: datetime.datetime) -> dict[str, Any]:
+    baseline = results[0]
+    return {
+        "date": date.isoformat(timespec="seconds"),
+        "machine": {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version()},
+        "server": {"gunicorn_workers": GUNICORN_WORKERS, "worker_class": "sync", "debug": False},
+        "load": {
+            "tool": "wrk",
+            "threads": WRK_THREADS,
+            "connections": WRK_CONNECTIONS,
+            "duration_s": WRK_DURATION_S,
+            "warmup_s": WRK_WARMUP_S,
+        },
+        "baseline": baseline.scenario.name,
+        "ok": not failures(results),
+        "failures": failures(results),
+        "scenarios": [
+            {
+                "name": r.scenario.name,
+                "label": r.scenario.label,
+                "path": r.path,
+                "expect_status": r.scenario.expect_status,
+                "problem": r.problem,
+                "requests": r.requests,
+                "duration_s": round(r.duration_s, 3),
+                "req_per_s": round(r.req_per_s, 1),
+                "p50_ms": round(r.p50_ms, 2),
+                "p99_ms": round(r.p99_ms, 2),
+                "max_ms": round(r.max_ms, 2),
+                "bytes_per_response": round(r.bytes_read / r.requests) if r.requests else None,
+                "errors": r.errors,
+                "error_count": r.error_count,
+                "vs_baseline": None if (v := ratio(r, baseline)) is None else round(v, 3),
+                "budget": r.scenario.budget,
+                "budget_ok": budget_ok(r, baseline),
+                "wrk_output": r.wrk_output,
+            }
+            for r in results
+        ],
+    }
+
+
+def failures(results: list[Result]) -> list[str]:
+    found = [f"{r.scenario.label}: errors" for r in results if r.failed]
+    found += [f"{r.scenario.label}: below budget" for r in results if budget_ok(r, results[0]) is False]
+    return found
+
+
+# --- Main ---------------------------------------------------------------------------------------
+
+
+def run() -> list[Result]:
+    email, password = "bench@example.com", secrets.token_urlsafe(16)
+    with tempfile.TemporaryDirectory(prefix="readiness-bench-", ignore_cleanup_errors=True) as tmp:
+        workdir = Path(tmp)
+        env = bench_env(workdir)
+        prepare_database(env)
+        fixture = create_fixture(env, email, password)
+        with gunicorn(env, workdir) as port:
+            session = open_session(port, fixture, email, password)
+            return [measure(scenario, session) for scenario in SCENARIOS]
+
+
+def main() -> int:
+    # A plain `kill` must clean up like Ctrl+C does: turn SIGTERM/SIGHUP into SystemExit.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, lambda number, frame: sys.exit(128 + number))
+    try:
+        ensure_wrk()
+        results = run()
+    except BenchError as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        return 130
+    date = datetime.datetime.now().astimezone()
+    print()
+    print(table(results, date))
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_text(json.dumps(report_json(results, date), indent=2) + "\n")
+    print(f"\nFigures written to {RESULTS_FILE.relative_to(ROOT)}")
+    problems = failures(results)
+    if problems:
+        print(f"bench: FAILED — {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

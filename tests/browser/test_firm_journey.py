@@ -1,0 +1,90 @@
+"""The whole firm journey in a real browser: sign up, profile, every pillar, resume, submit, scores."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from assessments.models import Assessment
+from questionnaires.services import questionnaire_version_load
+from tests.conftest import REAL_QUESTIONNAIRE
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def answer_page(page: Any, best: bool) -> int:
+    """Pick the best (or the worst) described answer of every question on the page."""
+    fieldsets = page.locator("fieldset.question")
+    for i in range(fieldsets.count()):
+        regular = fieldsets.nth(i).locator("input:not([data-special])")
+        if regular.first.get_attribute("type") == "radio":
+            # Ladders run from worst to best.
+            (regular.last if best else regular.first).check()
+        elif best:
+            for j in range(regular.count()):
+                regular.nth(j).check()
+        else:
+            fieldsets.nth(i).locator("input[value=none_of_these]").check()
+    return fieldsets.count()
+
+
+def test_sign_up_to_scores(live_server: Any, page: Any) -> None:
+    questionnaire_version_load(path=REAL_QUESTIONNAIRE)
+    base = live_server.url
+
+    page.goto(base + "/")
+    page.get_by_role("link", name="Start the assessment").first.click()
+    page.locator("#id_email").fill("journey@example.com")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    page.locator("#id_name").fill("Journey Bakery")
+    page.locator("#id_country").select_option("PT")
+    page.locator("#id_sector").select_option("C")
+    page.locator("#id_size_class").select_option("micro")
+    page.get_by_label("Yes — our anonymised results").check()
+    page.get_by_role("button", name="Save firm profile").click()
+    page.get_by_role("button", name="Start the assessment").click()
+
+    # Pillars 1-3 now, with the best answers; then leave.
+    for expected in ("Digital skills", "Data access and use", "Cybersecurity"):
+        assert page.locator("h1").inner_text() == expected
+        assert answer_page(page, best=True) >= 8
+        page.get_by_role("button", name=re.compile("Save and continue")).click()
+    assert "Page 4 of 5" in page.content()
+    page.get_by_role("button", name="Log out").click()
+
+    # Back another day: log in, continue where we stopped.
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill("journey@example.com")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    assert re.search(r"\b2[0-9] of 46 questions answered", page.content())
+    page.get_by_role("button", name="Continue the assessment").click()
+    page.get_by_role("link", name="4. AI adoption").click()
+    answer_page(page, best=False)
+    page.get_by_role("button", name=re.compile("Save and continue")).click()
+
+    # The review lists what is still missing: the green pillar.
+    page.goto(page.url.replace("/green/", "/review/"))
+    assert "questions still need an answer" in page.content()
+    assert page.get_by_role("button", name="Submit the assessment").is_disabled()
+    page.get_by_role("link", name="Green transition").first.click()
+    answer_page(page, best=True)
+    page.get_by_role("button", name=re.compile("Save and review")).click()
+
+    page.get_by_role("button", name="Submit the assessment").click()
+    assert "Results for Journey Bakery" in page.locator("h1").inner_text()
+    assessment = Assessment.objects.get()
+    assert assessment.is_submitted
+    # Four pillars at 100, AI at 0 (worst answers everywhere) -> 80.0, Leading
+    assert assessment.overall_score == 80.0
+    body = page.locator("main").inner_text()
+    assert "80.0" in body and "Leading" in body and "Beginner" in body
+    for pillar in ("Digital skills", "Data access and use", "Cybersecurity", "AI adoption", "Green transition"):
+        assert pillar in body
+    assert page.console_errors == []
