@@ -6,16 +6,19 @@ user is reported as missing (404), so an outsider cannot even learn that it exis
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import Http404
 
+from questionnaires.models import Question
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import VersionContent, version_content
 from readiness.models import User
 
-from .models import Answer, Assessment, Firm, PillarScore
+from .models import Answer, Assessment, Firm, Membership, PillarScore
 
 
 def firms_visible_to(user: User) -> QuerySet[Firm]:
@@ -184,3 +187,58 @@ def answer_review_rows(assessment: Assessment, content: VersionContent | None = 
             rows.append(AnswerReviewRow(q.code, q.label(), texts, bool(prefilled and texts)))
         reviews.append(PillarReview(pillar.code, pillar.label(), tuple(rows)))
     return reviews
+
+
+@dataclass(frozen=True)
+class QuestionnairePageState:
+    """What one questionnaire page needs of an assessment, read in a single query."""
+
+    assessment_id: int
+    version_id: int
+    is_submitted: bool
+    answers: dict[str, list[str]]
+    prefilled: frozenset[str]
+
+
+def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePageState:
+    """The assessment and all its answers if the user is a member of its firm, else Http404.
+
+    The questionnaire page is the hottest path of the product and has a throughput budget
+    (``bench/``): one plain SQL statement here replaces three ORM queries. The access rule
+    is the same as ``assessments_visible_to`` (membership of the firm), and the outsider
+    tests of the page check it.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such assessment.")
+    connection = connections[router.db_for_read(Assessment)]
+    quote = connection.ops.quote_name
+    sql = (
+        "SELECT a.id, a.version_id, a.status, q.code, ans.choice_codes, ans.is_prefilled "  # noqa: S608 - table names from the models
+        f"FROM {quote(Assessment._meta.db_table)} a "
+        f"JOIN {quote(Membership._meta.db_table)} m ON m.firm_id = a.firm_id "
+        f"LEFT JOIN {quote(Answer._meta.db_table)} ans ON ans.assessment_id = a.id "
+        f"LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = ans.question_id "
+        "WHERE a.id = %s AND m.user_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id, user.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        raise Http404("No such assessment.")
+    answers: dict[str, list[str]] = {}
+    prefilled: set[str] = set()
+    for _id, _version, _status, code, codes, is_prefilled in rows:
+        if code is None:
+            continue
+        # SQLite hands JSON back as text, PostgreSQL's driver as Python objects.
+        answers[code] = json.loads(codes) if isinstance(codes, str) else list(codes)
+        if is_prefilled:
+            prefilled.add(code)
+    first = rows[0]
+    return QuestionnairePageState(
+        assessment_id=first[0],
+        version_id=first[1],
+        is_submitted=first[2] == Assessment.Status.SUBMITTED,
+        answers=answers,
+        prefilled=frozenset(prefilled),
+    )

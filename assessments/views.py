@@ -11,17 +11,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from questionnaires.rendering import dom_id, pillar_fragment, render_pillar_questions
+from questionnaires.rendering import dom_id
 from questionnaires.scoring import LEVEL_LABELS
-from questionnaires.selectors import version_content
+from questionnaires.selectors import PillarView, VersionContent, version_content
 
 from . import selectors, services
 from .forms import FirmForm, PillarAnswersForm
 from .models import Assessment
+from .pages import questionnaire_page_html
 
 
 def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> HttpResponse:
@@ -80,59 +80,54 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
-    assessment = selectors.assessment_for(request.user, assessment_id)
-    content = version_content(assessment.version_id)
+    # The hot path: one query for the assessment and its answers, the page pre-rendered.
+    state = selectors.questionnaire_page_state(request.user, assessment_id)
+    content = version_content(state.version_id)
     pillar = content.pillar(pillar_code)
     if pillar is None:
         raise Http404("No such pillar.")
-    if assessment.is_submitted:
-        if request.method == "POST":
-            return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
-        messages.info(request, _("This assessment has been submitted; here are its results."))
-        return redirect("assessments:results", assessment_id=assessment.pk)
-
-    codes = content.pillar_codes()
-    index = codes.index(pillar.code)
-    errors: dict[str, str] = {}
     if request.method == "POST":
-        form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
-        if form.is_valid():
-            try:
-                services.assessment_save_answers(assessment=assessment, answers=form.cleaned_data)
-            except services.AssessmentFrozen as exc:
-                return _conflict(request, assessment, str(exc))
-            services.assessment_confirm_prefilled(
-                assessment=assessment, question_codes=[q.code for q in pillar.questions]
-            )
-            return redirect(_next_url(request, assessment, codes, index))
-        errors = form.errors
-        selected = {**selectors.answers_of(assessment), **form.posted}
-        prefilled: set[str] = set()
-    else:
-        selected = selectors.answers_of(assessment)
-        prefilled = selectors.prefilled_question_codes(assessment)
-
-    fragment = pillar_fragment(content, pillar, get_language() or "en")
-    answered_total = sum(1 for code in content.question_codes() if selected.get(code))
-    return render(
+        return _save_pillar_page(request, assessment_id, content, pillar)
+    if state.is_submitted:
+        messages.info(request, _("This assessment has been submitted; here are its results."))
+        return redirect("assessments:results", assessment_id=assessment_id)
+    html = questionnaire_page_html(
         request,
-        "assessments/pillar.html",
-        {
-            "assessment": assessment,
-            "pillar": pillar,
-            "pillars": content.pillars,
-            "step": index + 1,
-            "steps": len(codes),
-            "previous_code": codes[index - 1] if index > 0 else None,
-            "next_code": codes[index + 1] if index + 1 < len(codes) else None,
-            "questions_html": render_pillar_questions(fragment, selected, errors),
-            "error_items": [(dom_id(q.code), q.label(), errors[q.code]) for q in pillar.questions if q.code in errors],
-            "has_prefilled": any(q.code in prefilled for q in pillar.questions),
-            "answered_total": answered_total,
-            "question_total": content.question_count(),
-            "percent": round(100 * answered_total / max(content.question_count(), 1)),
-        },
+        content=content,
+        pillar=pillar,
+        selected=state.answers,
+        has_prefilled=any(q.code in state.prefilled for q in pillar.questions),
     )
+    return HttpResponse(html)
+
+
+def _save_pillar_page(
+    request: HttpRequest, assessment_id: int, content: VersionContent, pillar: PillarView
+) -> HttpResponse:
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    if assessment.is_submitted:
+        return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
+    form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
+    if form.is_valid():
+        try:
+            services.assessment_save_answers(assessment=assessment, answers=form.cleaned_data)
+        except services.AssessmentFrozen as exc:
+            return _conflict(request, assessment, str(exc))
+        services.assessment_confirm_prefilled(assessment=assessment, question_codes=[q.code for q in pillar.questions])
+        codes = content.pillar_codes()
+        return redirect(_next_url(request, assessment, codes, codes.index(pillar.code)))
+    # Show the page again with what was posted, so nothing the user chose is lost.
+    html = questionnaire_page_html(
+        request,
+        content=content,
+        pillar=pillar,
+        selected={**selectors.answers_of(assessment), **form.posted},
+        errors=form.errors,
+        error_items=[
+            (dom_id(q.code), q.label(), form.errors[q.code]) for q in pillar.questions if q.code in form.errors
+        ],
+    )
+    return HttpResponse(html)
 
 
 def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ...], index: int) -> str:

@@ -249,13 +249,18 @@ def pillar_save(session: Session) -> Request:
 
 
 def shows_answered_questions(response: Response, session: Session) -> str | None:
-    missing = [code for code in session.answers if f'name="q-{code}"' not in response.body]
-    if 'name="q-' not in response.body:
+    """The page has the pillar's inputs, with the stored answers (the fixture's) checked."""
+    inputs = [attrs for attrs in form_inputs(response.body) if attrs.get("name", "").startswith("q-")]
+    if not inputs:
         return 'the page has no question inputs (name="q-...")'
+    names = {attrs["name"] for attrs in inputs}
+    missing = [code for code in session.answers if f"q-{code}" not in names]
     if missing:
         return f"the page lacks the inputs of {', '.join(missing)}"
-    if " checked" not in response.body:
-        return "no input is checked although the pillar's answers are stored"
+    checked = {(attrs["name"], attrs.get("value")) for attrs in inputs if "checked" in attrs}
+    expected = {(f"q-{code}", choice) for code, choices in session.answers.items() for choice in choices}
+    if checked != expected:
+        return f"checked inputs {sorted(checked)} differ from the stored answers {sorted(expected)}"
     return None
 
 
@@ -386,8 +391,12 @@ def ensure_wrk() -> None:
         raise BenchError("wrk is not installed and installing it needs root: run `apt-get install wrk` as root")
     say("Installing wrk (apt-get)")
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
-        if subprocess.run([*as_root, "env", "DEBIAN_FRONTEND=noninteractive", *command]).returncode:
-            raise BenchError(f"`{' '.join(command)}` failed: install wrk by hand")
+        # dpkg is chatty even with -qq: its output is only shown when something went wrong.
+        done = subprocess.run(
+            [*as_root, "env", "DEBIAN_FRONTEND=noninteractive", *command], capture_output=True, text=True
+        )
+        if done.returncode:
+            raise BenchError(f"`{' '.join(command)}` failed, install wrk by hand:\n{done.stdout}{done.stderr}")
     if not shutil.which("wrk"):
         raise BenchError("apt-get installed wrk but it is not on PATH")
 
@@ -639,7 +648,7 @@ def main() -> int:
     print(table(results, date))
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_FILE.write_text(json.dumps(report_json(results, date), indent=2) + "\n")
-    print(f"\nFigures written to {RESULTS_FILE.relative_to(ROOT)}")
+    print(f"\nFigures written to {RESULTS_FILE}")
     problems = failures(results)
     if problems:
         print(f"bench: FAILED — {'; '.join(problems)}", file=sys.stderr)

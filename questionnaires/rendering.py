@@ -1,41 +1,51 @@
-"""The questions of a pillar page as HTML, built once per version, pillar and language.
+"""Pages rendered once and filled per request ("fragments").
 
-A published version never changes, so the markup of its questions (texts, help, inputs,
-labels) is rendered from the template once and split around two kinds of marker: where an
-input may carry ``checked`` and where a question's error message goes. A request then only
-joins the pieces with its own answers — microseconds instead of rendering a template with
-dozens of inputs on every page view (the benchmark budget: a questionnaire page at 0.4x the
-throughput of a trivial view).
+A published questionnaire version never changes, so the markup of a questionnaire page —
+texts, help, inputs, labels, navigation — is rendered from its template once per version,
+pillar and language and split around markers where one request's values go:
+
+- ``checked`` slots: where an input may carry ``checked``;
+- ``error`` slots: where a question's error message goes;
+- named slots: any other per-request value (progress, CSRF token, messages ...).
+
+A request then only joins the pieces with its own values: microseconds instead of
+rendering a template with dozens of inputs (the benchmark budget: a questionnaire page at
+0.4x the throughput of a trivial view).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from .selectors import PillarView, VersionContent
+from .selectors import PillarView
 
-TEMPLATE = "questionnaires/_pillar_questions.html"
-_MARKER = re.compile("\x00([ce]):([^\x00]*)\x00")
+_MARKER = re.compile("\x00([ces]):([^\x00]*)\x00")
+CHECKED, ERROR, SLOT = "c", "e", "s"
 
-# A fragment: literal HTML strings, and ("c", question, choice) / ("e", question) slots.
+# Literal HTML strings, and (kind, name[, choice]) slots.
 Fragment = tuple[str | tuple[str, ...], ...]
 
-_cache: dict[tuple[int, str, str], Fragment] = {}
+_cache: dict[Hashable, Fragment] = {}
 _lock = threading.Lock()
 
 
-def checked_marker(question_code: str, choice_code: str) -> str:
-    return f"\x00c:{question_code}|{choice_code}\x00"
+def checked_marker(question_code: str, choice_code: str) -> SafeString:
+    return mark_safe(f"\x00{CHECKED}:{question_code}|{choice_code}\x00")
 
 
-def error_marker(question_code: str) -> str:
-    return f"\x00e:{question_code}\x00"
+def error_marker(question_code: str) -> SafeString:
+    return mark_safe(f"\x00{ERROR}:{question_code}\x00")
+
+
+def slot_marker(name: str) -> SafeString:
+    return mark_safe(f"\x00{SLOT}:{name}\x00")
 
 
 def dom_id(*codes: str) -> str:
@@ -43,7 +53,8 @@ def dom_id(*codes: str) -> str:
     return "q-" + "-".join(code.replace(".", "-").replace("_", "-") for code in codes)
 
 
-def _build(content: VersionContent, pillar: PillarView, language: str) -> Fragment:
+def question_items(pillar: PillarView, language: str) -> list[dict[str, Any]]:
+    """The template context of a pillar's questions, with markers for the per-request parts."""
     questions = []
     for number, question in enumerate(pillar.questions, start=1):
         choices = []
@@ -55,7 +66,7 @@ def _build(content: VersionContent, pillar: PillarView, language: str) -> Fragme
                     "code": choice.code,
                     "label": choice.label(language),
                     "id": dom_id(question.code, choice.code),
-                    "checked": mark_safe(checked_marker(question.code, choice.code)),
+                    "checked": checked_marker(question.code, choice.code),
                     "is_special": is_special,
                     "starts_special": is_special and not previous_special,
                 }
@@ -71,10 +82,13 @@ def _build(content: VersionContent, pillar: PillarView, language: str) -> Fragme
                 "text": question.label(language),
                 "help": question.help_text(language),
                 "choices": choices,
-                "error": mark_safe(error_marker(question.code)),
+                "error": error_marker(question.code),
             }
         )
-    html = render_to_string(TEMPLATE, {"pillar": pillar, "questions": questions, "language": language})
+    return questions
+
+
+def split_fragment(html: str) -> Fragment:
     pieces: list[str | tuple[str, ...]] = []
     parts = _MARKER.split(html)
     # re.split with two groups yields [text, kind, payload, text, kind, payload, ..., text]
@@ -86,37 +100,52 @@ def _build(content: VersionContent, pillar: PillarView, language: str) -> Fragme
     return tuple(piece for piece in pieces if piece != "")
 
 
-def pillar_fragment(content: VersionContent, pillar: PillarView, language: str) -> Fragment:
-    key = (content.id, pillar.code, language)
+def render_fragment(template_name: str, context: Mapping[str, Any]) -> Fragment:
+    return split_fragment(render_to_string(template_name, dict(context)))
+
+
+def cached_fragment(key: Hashable, build: Callable[[], Fragment], cacheable: bool) -> Fragment:
+    """The fragment for ``key``, built once when ``cacheable`` (published content only)."""
     fragment = _cache.get(key)
     if fragment is None:
-        fragment = _build(content, pillar, language)
-        if content.is_published:
+        fragment = build()
+        if cacheable:
             with _lock:
                 _cache[key] = fragment
     return fragment
 
 
+def clear_fragment_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
 ERROR_HTML = '<div class="invalid-feedback d-block fw-semibold" id="{}-error">{}</div>'
 
 
-def render_pillar_questions(
+def fill_fragment(
     fragment: Fragment,
-    selected: Mapping[str, Collection[str]],
+    *,
+    slots: Mapping[str, str] | None = None,
+    selected: Mapping[str, Collection[str]] | None = None,
     errors: Mapping[str, str] | None = None,
-) -> SafeString:
-    """Join a fragment with one request's answers (``selected``) and error messages."""
+) -> str:
+    """Join a fragment with one request's values. Slot values must already be escaped HTML."""
     out: list[str] = []
     append = out.append
+    slots = slots or {}
+    selected = selected or {}
     errors = errors or {}
     for piece in fragment:
         if type(piece) is str:
             append(piece)
-        elif piece[0] == "c":
+        elif piece[0] == CHECKED:
             if piece[2] in selected.get(piece[1], ()):
                 append(" checked")
-        else:
+        elif piece[0] == ERROR:
             message = errors.get(piece[1])
             if message:
                 append(format_html(ERROR_HTML, dom_id(piece[1]), message))
-    return mark_safe("".join(out))
+        else:
+            append(slots.get(piece[1], ""))
+    return "".join(out)

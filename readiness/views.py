@@ -40,6 +40,6 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="readiness.backends.EmailBackend")
         return redirect("assessments:firm_profile")
     return render(request, "registration/signup.html", {"form": form})

@@ -9,7 +9,7 @@ from django.test import Client
 from assessments.models import Assessment, Firm
 from assessments.services import assessment_start
 from questionnaires.models import QuestionnaireVersion
-from questionnaires.rendering import _cache as fragment_cache
+from questionnaires.rendering import clear_fragment_cache
 from questionnaires.selectors import clear_version_content_cache
 from questionnaires.services import questionnaire_version_load
 from readiness.models import User
@@ -30,10 +30,10 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 def _fresh_content_caches() -> Iterator[None]:
     # Each test database starts ids afresh: never serve content cached by another test.
     clear_version_content_cache()
-    fragment_cache.clear()
+    clear_fragment_cache()
     yield
     clear_version_content_cache()
-    fragment_cache.clear()
+    clear_fragment_cache()
 
 
 @pytest.fixture
