@@ -18,6 +18,7 @@ setup-dev:
 db: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
+	$(PY) manage.py generate_demo_data
 
 run: db
 	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"

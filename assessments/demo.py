@@ -1,0 +1,133 @@
+"""Synthetic, clearly labelled demonstration data.
+
+Every firm made here has ``is_demo=True`` and a name starting with "Demo"; benchmarks leave
+demo firms out outside demo mode. Answers are drawn per firm from a "maturity" that grows
+with the firm's size, so the population looks plausible, never real.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from questionnaires.models import Question, QuestionnaireVersion
+from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessment
+from questionnaires.selectors import version_content
+from readiness.models import User
+
+from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .services import BENCHMARK_CONSENT_TEXT_VERSION
+
+DEMO_EMAIL = "demo@readiness.invalid"
+# A known password: the demo login exists only on machines that ran generate_demo_data.
+DEMO_PASSWORD = "demo-readiness-2026"  # noqa: S105 - a public demo credential
+COUNTRIES = ("IT", "FR", "DE", "ES", "PT", "PL", "NL", "GR", "RO", "SE", "IE", "AT")
+SECTORS = ("C", "C", "C", "G", "G", "G", "F", "F", "I", "I", "H", "J", "M", "M", "N", "Q", "S")
+SIZES = (("micro", 0.50, 0.30), ("small", 0.30, 0.42), ("medium", 0.15, 0.55), ("large", 0.05, 0.68))
+
+
+@dataclass(frozen=True)
+class DemoOutcome:
+    firms: int
+    assessments: int
+    login_email: str
+    login_password: str
+
+
+def _answer(question: QuestionSpec, maturity: float, rng: random.Random) -> list[str]:
+    specials = {c.kind: c.code for c in question.choices if c.kind != OPTION}
+    if "not_applicable" in specials and rng.random() < 0.25:
+        return [specials["not_applicable"]]
+    if rng.random() < 0.04:
+        return [specials["dont_know"]]
+    options = [c for c in question.choices if c.kind == OPTION]
+    if question.kind == LADDER:
+        position = min(max(rng.gauss(maturity, 0.2), 0.0), 0.999)
+        return [options[int(position * len(options))].code]
+    ticked = [c.code for c in options if rng.random() < maturity]
+    return ticked or [specials["none_of_these"]]
+
+
+def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reassessed_share: float = 0.3) -> DemoOutcome:
+    """Create ``firm_count`` demo firms with submitted assessments, and a demo login.
+
+    Idempotent in effect: if demo firms already exist, nothing is added.
+    """
+    version = QuestionnaireVersion.objects.published().order_by("-published_at").first()
+    if version is None:
+        raise ValueError("Load a questionnaire first (manage.py load_questionnaire).")
+    existing = Firm.objects.filter(is_demo=True).count()
+    if existing:
+        return DemoOutcome(existing, Assessment.objects.filter(firm__is_demo=True).count(), DEMO_EMAIL, DEMO_PASSWORD)
+
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
+    content = version_content(version.pk)
+    questions = content.spec.questions()
+    question_ids = dict(Question.objects.filter(version=version).values_list("code", "id"))
+    now = timezone.now()
+    with transaction.atomic():
+        firms = Firm.objects.bulk_create(
+            Firm(
+                name=f"Demo firm {i:03d}",
+                country=rng.choice(COUNTRIES),
+                sector=rng.choice(SECTORS),
+                size_class=rng.choices([s[0] for s in SIZES], weights=[s[1] for s in SIZES])[0],
+                benchmark_consent=rng.random() < 0.85,
+                benchmark_consent_at=now,
+                benchmark_consent_version=BENCHMARK_CONSENT_TEXT_VERSION,
+                is_demo=True,
+            )
+            for i in range(1, firm_count + 1)
+        )
+        base_maturity = {name: mean for name, _, mean in SIZES}
+        planned: list[tuple[Firm, float, timedelta]] = []
+        for firm in firms:
+            maturity = min(max(rng.gauss(base_maturity[firm.size_class], 0.18), 0.02), 0.98)
+            first_age = timedelta(days=rng.randint(200, 700))
+            planned.append((firm, maturity, first_age))
+            if rng.random() < reassessed_share:
+                later = first_age - timedelta(days=rng.randint(120, 190))
+                planned.append((firm, min(maturity + rng.uniform(0.02, 0.2), 0.98), later))
+        assessments = Assessment.objects.bulk_create(
+            Assessment(firm=firm, version=version, status=Assessment.Status.SUBMITTED, submitted_at=now - age)
+            for firm, _, age in planned
+        )
+        answers: list[Answer] = []
+        scores: list[PillarScore] = []
+        for assessment, (_, maturity, _) in zip(assessments, planned, strict=True):
+            drawn = {code: _answer(question, maturity, rng) for code, question in questions.items()}
+            answers.extend(
+                Answer(assessment=assessment, question_id=question_ids[code], choice_codes=codes)
+                for code, codes in drawn.items()
+            )
+            result = score_assessment(content.spec, drawn)
+            assessment.overall_score = result.overall
+            assessment.overall_level = result.overall_level or ""
+            assessment.method_version = result.method_version
+            assessment.scored_at = now
+            # created_at follows the submission date, so histories read naturally.
+            assessment.created_at = assessment.submitted_at - timedelta(days=1)
+            scores.extend(
+                PillarScore(
+                    assessment=assessment,
+                    pillar_code=p.code,
+                    score=p.score,
+                    level=p.level or "",
+                    total=p.total,
+                    answered=p.answered,
+                    applicable=p.applicable,
+                )
+                for p in result.pillars
+            )
+        Answer.objects.bulk_create(answers, batch_size=2000)
+        PillarScore.objects.bulk_create(scores, batch_size=2000)
+        Assessment.objects.bulk_update(
+            assessments, ["overall_score", "overall_level", "method_version", "scored_at", "created_at"], batch_size=500
+        )
+        user = User.objects.filter(email=DEMO_EMAIL).first() or User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
+        Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
+    return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD)
