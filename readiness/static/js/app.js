@@ -31,3 +31,13 @@
     });
   });
 })();
+
+// Coming back with the browser's Back button restores the page from cache with its buttons
+// still disabled: enable them again.
+window.addEventListener("pageshow", function (event) {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-submitted=true]").forEach(function (form) {
+    delete form.dataset.submitted;
+    form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) { button.disabled = false; });
+  });
+});
