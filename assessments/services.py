@@ -188,7 +188,8 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     """Freeze a complete draft and store its scores with the method version.
 
     Raises ``AssessmentFrozen`` if it was already submitted (a double click, a re-posted form)
-    and ``AssessmentIncomplete`` if any question is unanswered.
+    and ``AssessmentIncomplete`` if any question is unanswered or any answer pre-filled from
+    the previous assessment is not yet confirmed.
     """
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
@@ -203,13 +204,17 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
             raise AssessmentIncomplete(
                 f"{len(missing)} question(s) still need an answer. Choose \u201cDon't know\u201d where you are unsure."
             )
+        unconfirmed = Answer.objects.filter(assessment=locked, is_prefilled=True).count()
+        if unconfirmed:
+            raise AssessmentIncomplete(
+                f"{unconfirmed} answer(s) pre-filled from your last assessment still need confirming: "
+                "open each page, check it and save it."
+            )
         result = assessment_scores(locked)
         _store_scores(locked, result)
         locked.status = Assessment.Status.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save()
-        # Answers of a submitted assessment are the firm's own: none is "pre-filled" any more.
-        Answer.objects.filter(assessment=locked, is_prefilled=True).update(is_prefilled=False)
     return locked
 
 

@@ -151,12 +151,14 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if assessment.is_submitted:
         return redirect("assessments:results", assessment_id=assessment.pk)
     content = version_content(assessment.version_id)
+    progress = selectors.progress_of(assessment, content)
     return render(
         request,
         "assessments/review.html",
         {
             "assessment": assessment,
-            "progress": selectors.progress_of(assessment, content),
+            "progress": progress,
+            "prefilled_total": sum(p.prefilled for p in progress),
             "unanswered": selectors.unanswered_questions(assessment, content),
             "answer_rows": selectors.answer_review_rows(assessment, content),
         },

@@ -281,6 +281,21 @@ class TestReassessment:
         ).exists()
         assert Answer.objects.filter(assessment=second, is_prefilled=True).count() == 12
 
+    def test_prefilled_answers_must_be_confirmed_before_submitting(
+        self, draft: Assessment, owner_client: Client
+    ) -> None:
+        answer_everything(owner_client, draft)
+        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        owner_client.post(reverse("assessments:start"))
+        second = Assessment.objects.exclude(pk=draft.pk).get()
+        submit = reverse("assessments:submit", kwargs={"assessment_id": second.pk})
+        response = owner_client.post(submit, follow=True)
+        assert "15 answer(s) pre-filled from your last assessment still need confirming" in response.content.decode()
+        answer_everything(owner_client, second)
+        owner_client.post(submit)
+        second.refresh_from_db()
+        assert second.is_submitted and second.overall_score == 100.0
+
     def test_starting_twice_returns_the_same_draft(self, draft: Assessment, firm, owner) -> None:  # type: ignore[no-untyped-def]
         assert assessment_start(firm=firm, user=owner) == draft
         assert Assessment.objects.count() == 1
