@@ -6,6 +6,7 @@ the ORM's query building. Logging in, permissions and everything else are ModelB
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -13,18 +14,45 @@ from django.db import connections, router
 
 from .models import User
 
+_statements: dict[str, tuple[str, list[str], list[tuple[list[Callable[..., Any]], Any]]]] = {}
+
+
+def _statement(alias: str) -> tuple[str, list[str], list[tuple[list[Callable[..., Any]], Any]]]:
+    """SQL, attribute names and value converters for one database, built once per process."""
+    cached = _statements.get(alias)
+    if cached is None:
+        connection = connections[alias]
+        meta = User._meta
+        quote = connection.ops.quote_name
+        fields = meta.concrete_fields
+        sql = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(meta.db_table)} "  # noqa: S608 - names from the model
+            f"WHERE {quote(meta.pk.column)} = %s"
+        )
+        # The converters the ORM would apply (SQLite returns booleans as 0/1, datetimes as text).
+        converters = []
+        for field in fields:
+            column = field.get_col(meta.db_table)
+            converters.append((connection.ops.get_db_converters(column) + field.get_db_converters(connection), column))
+        cached = _statements[alias] = (sql, [f.attname for f in fields], converters)
+    return cached
+
 
 def user_by_id(user_id: Any) -> User | None:
-    meta = User._meta
-    quote = connections[router.db_for_read(User)].ops.quote_name
-    # A raw queryset still applies the database's value converters (booleans, datetimes).
-    found = list(
-        User.objects.raw(
-            f"SELECT * FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s",  # noqa: S608 - names from the model
-            [user_id],
-        )
-    )
-    return found[0] if found else None
+    alias = router.db_for_read(User)
+    connection = connections[alias]
+    sql, attnames, converters = _statement(alias)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = []
+    for value, (functions, column) in zip(row, converters, strict=True):
+        for convert in functions:
+            value = convert(value, column, connection)
+        values.append(value)
+    return User.from_db(alias, attnames, values)
 
 
 class EmailBackend(ModelBackend):
