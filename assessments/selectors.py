@@ -54,10 +54,6 @@ def answers_of(assessment: Assessment) -> dict[str, list[str]]:
     }
 
 
-def prefilled_question_codes(assessment: Assessment) -> set[str]:
-    return set(Answer.objects.filter(assessment=assessment, is_prefilled=True).values_list("question__code", flat=True))
-
-
 @dataclass(frozen=True)
 class PillarProgress:
     code: str

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from questionnaires.models import Question
 from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
@@ -89,8 +88,9 @@ def assessment_start(*, firm: Firm, user: User) -> Assessment:
 
 
 def _prefill(assessment: Assessment, previous: Assessment) -> None:
-    spec = version_content(assessment.version_id).spec.questions()
-    question_ids = dict(Question.objects.filter(version_id=assessment.version_id).values_list("code", "id"))
+    content = version_content(assessment.version_id)
+    spec = content.spec.questions()
+    question_ids = content.question_ids
     rows = []
     for code, codes in Answer.objects.filter(assessment=previous).values_list("question__code", "choice_codes"):
         question = spec.get(code)
@@ -108,12 +108,16 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
     Answer.objects.bulk_create(rows)
 
 
-def assessment_save_answers(*, assessment: Assessment, answers: Mapping[str, Sequence[str]]) -> int:
-    """Store answers (question code -> choice codes) of a draft; return how many were written.
+def assessment_save_answers(
+    *, assessment: Assessment, answers: Mapping[str, Sequence[str]], confirm: Sequence[str] = ()
+) -> int:
+    """Store answers (question code -> choice codes) of a draft, in one transaction.
 
     Answers must already be valid (``PillarAnswersForm``); they are checked again here so no
     caller can store an invalid one. Questions not in ``answers`` keep what they had: a page
-    posted without a question never erases its saved answer.
+    posted without a question never erases its saved answer. ``confirm`` names the questions
+    whose pre-filled answers the user has now seen and saved (the whole page). Returns how
+    many answers were written.
     """
     content = version_content(assessment.version_id)
     questions = content.spec.questions()
@@ -129,29 +133,30 @@ def assessment_save_answers(*, assessment: Assessment, answers: Mapping[str, Seq
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
             raise AssessmentFrozen("This assessment has been submitted and can no longer be changed.")
-        if not cleaned:
-            return 0
-        question_ids = dict(
-            Question.objects.filter(version_id=assessment.version_id, code__in=cleaned).values_list("code", "id")
-        )
-        Answer.objects.bulk_create(
-            [
-                Answer(assessment=locked, question_id=question_ids[code], choice_codes=codes, is_prefilled=False)
-                for code, codes in cleaned.items()
-            ],
-            update_conflicts=True,
-            unique_fields=["assessment", "question"],
-            update_fields=["choice_codes", "is_prefilled", "updated_at"],
-        )
+        if cleaned:
+            Answer.objects.bulk_create(
+                [
+                    Answer(
+                        assessment=locked,
+                        question_id=content.question_ids[code],
+                        choice_codes=codes,
+                        is_prefilled=False,
+                    )
+                    for code, codes in cleaned.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["assessment", "question"],
+                update_fields=["choice_codes", "is_prefilled", "updated_at"],
+            )
+        unconfirmed = [
+            content.question_ids[code] for code in confirm if code in content.question_ids and code not in cleaned
+        ]
+        if unconfirmed:
+            Answer.objects.filter(assessment=locked, question_id__in=unconfirmed, is_prefilled=True).update(
+                is_prefilled=False
+            )
         Assessment.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return len(cleaned)
-
-
-def assessment_confirm_prefilled(*, assessment: Assessment, question_codes: Sequence[str]) -> None:
-    """Mark pre-filled answers as confirmed (their page was saved without changing them)."""
-    Answer.objects.filter(assessment=assessment, question__code__in=list(question_codes), is_prefilled=True).update(
-        is_prefilled=False
-    )
 
 
 def assessment_scores(assessment: Assessment) -> ScoreResult:

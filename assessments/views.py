@@ -110,10 +110,11 @@ def _save_pillar_page(
     form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
     if form.is_valid():
         try:
-            services.assessment_save_answers(assessment=assessment, answers=form.cleaned_data)
+            services.assessment_save_answers(
+                assessment=assessment, answers=form.cleaned_data, confirm=[q.code for q in pillar.questions]
+            )
         except services.AssessmentFrozen as exc:
             return _conflict(request, assessment, str(exc))
-        services.assessment_confirm_prefilled(assessment=assessment, question_codes=[q.code for q in pillar.questions])
         codes = content.pillar_codes()
         return redirect(_next_url(request, assessment, codes, codes.index(pillar.code)))
     # Show the page again with what was posted, so nothing the user chose is lost.

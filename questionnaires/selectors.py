@@ -69,6 +69,7 @@ class VersionContent:
     is_published: bool
     pillars: tuple[PillarView, ...]
     spec: QuestionnaireSpec
+    question_ids: dict[str, int]  # stable code -> database id, for writing answers
 
     def pillar(self, code: str) -> PillarView | None:
         for pillar in self.pillars:
@@ -172,6 +173,7 @@ def _build_version_content(version_id: int) -> VersionContent:
         is_published=version.is_published,
         pillars=pillar_views,
         spec=spec,
+        question_ids={q.code: q.id for q in questions},
     )
 
 
