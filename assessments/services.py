@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
 from questionnaires.selectors import current_version, version_content
@@ -71,7 +73,7 @@ def assessment_start(*, firm: Firm, user: User) -> Assessment:
     if existing is not None:
         return existing
     if version is None:
-        raise NoQuestionnaire("No questionnaire has been published yet.")
+        raise NoQuestionnaire(_("No questionnaire has been published yet."))
     previous = firm.assessments.filter(status=Assessment.Status.SUBMITTED).order_by("-submitted_at", "-id").first()
     try:
         with transaction.atomic():
@@ -132,7 +134,7 @@ def assessment_save_answers(
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
-            raise AssessmentFrozen("This assessment has been submitted and can no longer be changed.")
+            raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
         if cleaned:
             Answer.objects.bulk_create(
                 [
@@ -199,7 +201,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
     with transaction.atomic():
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
-            raise AssessmentFrozen("This assessment was already submitted.")
+            raise AssessmentFrozen(_("This assessment was already submitted."))
         content = version_content(locked.version_id)
         answered = set(
             Answer.objects.filter(assessment=locked).exclude(choice_codes=[]).values_list("question__code", flat=True)
@@ -207,13 +209,24 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         missing = [code for code in content.question_codes() if code not in answered]
         if missing:
             raise AssessmentIncomplete(
-                f"{len(missing)} question(s) still need an answer. Choose \u201cDon't know\u201d where you are unsure."
+                ngettext(
+                    "%(n)d question still needs an answer. Choose \u201cDon't know\u201d where you are unsure.",
+                    "%(n)d questions still need an answer. Choose \u201cDon't know\u201d where you are unsure.",
+                    len(missing),
+                )
+                % {"n": len(missing)}
             )
         unconfirmed = Answer.objects.filter(assessment=locked, is_prefilled=True).count()
         if unconfirmed:
             raise AssessmentIncomplete(
-                f"{unconfirmed} answer(s) pre-filled from your last assessment still need confirming: "
-                "open each page, check it and save it."
+                ngettext(
+                    "%(n)d answer pre-filled from your last assessment still needs confirming: "
+                    "open each page, check it and save it.",
+                    "%(n)d answers pre-filled from your last assessment still need confirming: "
+                    "open each page, check it and save it.",
+                    unconfirmed,
+                )
+                % {"n": unconfirmed}
             )
         result = assessment_scores(locked)
         _store_scores(locked, result)

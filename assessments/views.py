@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         return redirect("assessments:firm_profile")
     draft = selectors.draft_of(firm)
     progress = selectors.progress_of(draft) if draft else []
+    submitted = Paginator(selectors.submitted_assessments_of(firm), 10).get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/dashboard.html",
@@ -44,8 +46,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "draft": draft,
             "draft_answered": sum(p.answered for p in progress),
             "draft_total": sum(p.total for p in progress),
-            "submitted": list(selectors.submitted_assessments_of(firm)[:50]),
-            "level_labels": LEVEL_LABELS,
+            "submitted": submitted,
+            "submitted_rows": [(a, LEVEL_LABELS.get(a.overall_level, "")) for a in submitted],
         },
     )
 

@@ -203,7 +203,7 @@ class TestReviewAndSubmit:
     def test_incomplete_submit_is_refused_with_a_message(self, draft: Assessment, owner_client: Client) -> None:
         owner_client.post(pillar_url(draft, "skills"), best_page("skills"))
         response = owner_client.post(self.submit_url(draft), follow=True)
-        assert "12 question(s) still need an answer" in response.content.decode()
+        assert "12 questions still need an answer" in response.content.decode()
         draft.refresh_from_db()
         assert not draft.is_submitted
 
@@ -290,7 +290,7 @@ class TestReassessment:
         second = Assessment.objects.exclude(pk=draft.pk).get()
         submit = reverse("assessments:submit", kwargs={"assessment_id": second.pk})
         response = owner_client.post(submit, follow=True)
-        assert "15 answer(s) pre-filled from your last assessment still need confirming" in response.content.decode()
+        assert "15 answers pre-filled from your last assessment still need confirming" in response.content.decode()
         answer_everything(owner_client, second)
         owner_client.post(submit)
         second.refresh_from_db()
@@ -299,3 +299,21 @@ class TestReassessment:
     def test_starting_twice_returns_the_same_draft(self, draft: Assessment, firm, owner) -> None:  # type: ignore[no-untyped-def]
         assert assessment_start(firm=firm, user=owner) == draft
         assert Assessment.objects.count() == 1
+
+
+class TestDashboard:
+    def test_lists_only_the_firms_own_assessments_paginated(
+        self, draft: Assessment, owner_client: Client, outsider_client: Client
+    ) -> None:
+        for _ in range(12):
+            answer_everything(owner_client, draft)
+            owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+            owner_client.post(reverse("assessments:start"))
+            draft = Assessment.objects.get(status=Assessment.Status.DRAFT, firm=draft.firm)
+        page_one = owner_client.get(reverse("assessments:dashboard")).content.decode()
+        assert page_one.count("View results") == 10 and "Page 1 of 2" in page_one
+        page_two = owner_client.get(reverse("assessments:dashboard") + "?page=2").content.decode()
+        assert page_two.count("View results") == 2
+        assert owner_client.get(reverse("assessments:dashboard") + "?page=abc").status_code == 200
+        assert "View results" not in outsider_client.get(reverse("assessments:dashboard")).content.decode()
+        assert "Assessment in progress" in page_one
