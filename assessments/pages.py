@@ -67,7 +67,8 @@ def questionnaire_page_html(
 ) -> str:
     language = translation.get_language() or "en"
     fragment = pillar_page_fragment(content, pillar, language)
-    answered = sum(1 for code in content.question_codes() if selected.get(code))
+    # Every key of ``selected`` is a question of this version (answers are validated on save).
+    answered = sum(1 for codes in selected.values() if codes)
     total = max(content.question_count(), 1)
     notices = ""
     if error_items or has_prefilled:

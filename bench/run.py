@@ -21,6 +21,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,12 +47,13 @@ GUNICORN_WORKERS = 2  # one per core of the reference machine
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
 # BENCH_DURATION shortens a run while working on the harness; figures to compare use the default.
-WRK_DURATION_S = int(os.environ.get("BENCH_DURATION", "10"))
+WRK_DURATION_S = int(os.environ.get("BENCH_DURATION", "6"))
 WRK_WARMUP_S = 2
-# Every scenario is measured once per round, rounds interleaved, and the round with the median
-# throughput is reported: the load generator shares the two cores, so one 10 s sample of the
-# trivial view swings by +-15 % and a single round cannot tell 0.38 from 0.42.
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# Every scenario is measured once per round, rounds interleaved. The load generator shares the
+# two cores and the machine's speed drifts (the trivial view alone swings by +-15 % between
+# samples), so a ratio is taken within each round, between samples seconds apart, and the
+# median of the rounds' ratios is reported; req/s shown are the median round's.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 STARTUP_TIMEOUT_S = 30
 LOGIN_PATH = "/accounts/login/"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
@@ -309,6 +311,7 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     wrk_output: str = ""
     rounds_req_per_s: list[float] = field(default_factory=list)
+    rounds_ratio: list[float] = field(default_factory=list)  # to the baseline of the same round
 
     @property
     def req_per_s(self) -> float:
@@ -528,6 +531,8 @@ def cpu_model() -> str:
 def ratio(result: Result, baseline: Result | None) -> float | None:
     if baseline is None or result.problem or baseline.problem or not baseline.req_per_s:
         return None
+    if result.rounds_ratio:
+        return statistics.median(result.rounds_ratio)
     return result.req_per_s / baseline.req_per_s
 
 
@@ -543,7 +548,7 @@ def headline(date: datetime.datetime) -> str:
         f"Readiness benchmark — {date:%Y-%m-%d %H:%M %Z}, {cpu_model()} ({os.cpu_count()} cores), "
         f"{GUNICORN_WORKERS} gunicorn sync workers, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_DURATION_S}s, loopback, "
-        f"median of {ROUNDS} interleaved rounds"
+        f"{ROUNDS} interleaved rounds (median)"
     )
 
 
@@ -581,6 +586,10 @@ def table(results: list[Result], date: datetime.datetime) -> str:
         f"{r.scenario.name} {' / '.join(f'{v:.0f}' for v in r.rounds_req_per_s)}" for r in results if r.rounds_req_per_s
     )
     lines.append(f"  req/s in each round: {rounds}")
+    ratios = "; ".join(
+        f"{r.scenario.name} {' / '.join(f'{v:.2f}' for v in r.rounds_ratio)}" for r in results[1:] if r.rounds_ratio
+    )
+    lines.append(f"  ratio to the trivial view in each round: {ratios}")
     return "\n".join(lines + [f"  ! {note}" for note in notes])
 
 
@@ -612,6 +621,7 @@ def report_json(results: list[Result], date: datetime.datetime) -> dict[str, Any
                 "duration_s": round(r.duration_s, 3),
                 "req_per_s": round(r.req_per_s, 1),
                 "rounds_req_per_s": r.rounds_req_per_s,
+                "rounds_ratio": [round(v, 3) for v in r.rounds_ratio],
                 "p50_ms": round(r.p50_ms, 2),
                 "p99_ms": round(r.p99_ms, 2),
                 "max_ms": round(r.max_ms, 2),
@@ -650,6 +660,11 @@ def run() -> list[Result]:
             for number in range(1, ROUNDS + 1):
                 say(f"round {number} of {ROUNDS}")
                 rounds.append([measure(scenario, session, warm_up=number == 1) for scenario in SCENARIOS])
+            for round_results in rounds:
+                baseline = round_results[0]
+                for result in round_results:
+                    if result.problem is None and baseline.problem is None and baseline.req_per_s:
+                        result.rounds_ratio.append(result.req_per_s / baseline.req_per_s)
             return [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))]
 
 
@@ -658,6 +673,7 @@ def median_round(results: list[Result]) -> Result:
     measured = sorted((r for r in results if r.problem is None), key=lambda r: r.req_per_s)
     chosen = measured[len(measured) // 2] if measured else results[0]
     chosen.rounds_req_per_s = [round(r.req_per_s, 1) for r in results if r.problem is None]
+    chosen.rounds_ratio = [ratio for r in results for ratio in r.rounds_ratio]
     chosen.errors = {kind: sum(r.errors.get(kind, 0) for r in results) for kind in chosen.errors}
     chosen.problem = next((r.problem for r in results if r.problem), None)
     return chosen

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Collection, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -29,8 +30,17 @@ from .selectors import PillarView
 _MARKER = re.compile("\x00([ces]):([^\x00]*)\x00")
 CHECKED, ERROR, SLOT = "c", "e", "s"
 
-# Literal HTML strings, and (kind, name[, choice]) slots.
-Fragment = tuple[str | tuple[str, ...], ...]
+
+@dataclass(frozen=True)
+class Fragment:
+    """HTML split around its slots: ``texts[0] slot[0] texts[1] slot[1] ... texts[-1]``.
+
+    Each slot is a key, (kind, name[, choice]), looked up among one request's values.
+    """
+
+    texts: tuple[str, ...]
+    slots: tuple[tuple[str, ...], ...]
+
 
 _cache: dict[Hashable, Fragment] = {}
 _lock = threading.Lock()
@@ -89,15 +99,12 @@ def question_items(pillar: PillarView, language: str) -> list[dict[str, Any]]:
 
 
 def split_fragment(html: str) -> Fragment:
-    pieces: list[str | tuple[str, ...]] = []
     parts = _MARKER.split(html)
     # re.split with two groups yields [text, kind, payload, text, kind, payload, ..., text]
-    for i in range(0, len(parts), 3):
-        pieces.append(parts[i])
-        if i + 2 < len(parts):
-            kind, payload = parts[i + 1], parts[i + 2]
-            pieces.append((kind, *payload.split("|")))
-    return tuple(piece for piece in pieces if piece != "")
+    return Fragment(
+        texts=tuple(parts[0::3]),
+        slots=tuple((kind, *payload.split("|")) for kind, payload in zip(parts[1::3], parts[2::3], strict=True)),
+    )
 
 
 _INDENTATION = re.compile(r"\n\s+")
@@ -137,21 +144,14 @@ def fill_fragment(
     errors: Mapping[str, str] | None = None,
 ) -> str:
     """Join a fragment with one request's values. Slot values must already be escaped HTML."""
-    out: list[str] = []
-    append = out.append
-    slots = slots or {}
-    selected = selected or {}
-    errors = errors or {}
-    for piece in fragment:
-        if type(piece) is str:
-            append(piece)
-        elif piece[0] == CHECKED:
-            if piece[2] in selected.get(piece[1], ()):
-                append(" checked")
-        elif piece[0] == ERROR:
-            message = errors.get(piece[1])
-            if message:
-                append(format_html(ERROR_HTML, dom_id(piece[1]), message))
-        else:
-            append(slots.get(piece[1], ""))
-    return "".join(out)
+    values: dict[tuple[str, ...], str] = {(SLOT, name): value for name, value in (slots or {}).items()}
+    for question, choices in (selected or {}).items():
+        for choice in choices:
+            values[(CHECKED, question, choice)] = " checked"
+    for question, message in (errors or {}).items():
+        values[(ERROR, question)] = format_html(ERROR_HTML, dom_id(question), message)
+    filled = [values.get(key, "") for key in fragment.slots]
+    # texts has one more element than slots: the text after the last slot.
+    joined = [piece for pair in zip(fragment.texts, filled, strict=False) for piece in pair]
+    joined.append(fragment.texts[-1])
+    return "".join(joined)

@@ -5,6 +5,8 @@ from django.urls import include, path
 from . import views
 
 urlpatterns = [
+    # The firm's pages first: the questionnaire page is the busiest route.
+    path("app/", include("assessments.urls")),
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("methodology/", views.methodology, name="methodology"),
@@ -19,6 +21,5 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("app/", include("assessments.urls")),
     path("admin/", admin.site.urls),
 ]
