@@ -1,42 +1,63 @@
-"""Database sessions, read with one plain SQL statement.
+"""Database sessions that know their user, read with one plain SQL statement.
 
-Every logged-in page reads its session. On the 2-core benchmark machine one ORM ``get()``
-costs about as much as a whole trivial request (query building dominates, not SQLite), so
-the questionnaire page could not meet its budget (``bench/``: >= 0.4x the trivial view)
-through the ORM. Writing, expiry and everything else stay Django's own.
+Every logged-in request reads its session and then its user. Here both come from one query
+(the session row joined to its user), the user is handed to the authentication backend
+(``readiness.middleware``), and the ORM's query building — on the benchmark machine as costly
+as a whole trivial request — is skipped. The ``user`` column also means that deleting a user
+deletes their sessions. Writing and expiry stay Django's own.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
+from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
-from django.core.exceptions import SuspiciousOperation
 from django.db import connections, router
 from django.utils import timezone
 
+from .backends import user_columns, user_from_values
+
 
 class SessionStore(db.SessionStore):
+    prefetched_user: Any = None  # the session's user as read with it, or None
+
+    @classmethod
+    def get_model_class(cls) -> Any:
+        from .models import Session
+
+        return Session
+
+    def create_model_instance(self, data: dict[str, Any]) -> Any:
+        session = super().create_model_instance(data)
+        try:
+            session.user_id = int(data[SESSION_KEY])
+        except (KeyError, TypeError, ValueError):
+            session.user_id = None
+        return session
+
     def load(self) -> dict[str, Any]:
+        self.prefetched_user = None
         if not self.session_key:
             self._session_key = None
             return {}
         model = self.model
-        connection = connections[router.db_for_read(model)]
-        table = connection.ops.quote_name(model._meta.db_table)
+        alias = router.db_for_read(model)
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        user_model = model._meta.get_field("user").related_model
+        sql = (
+            f"SELECT s.session_data, {user_columns(alias, 'u')} "  # noqa: S608 - names from the models
+            f"FROM {quote(model._meta.db_table)} s "
+            f"LEFT JOIN {quote(user_model._meta.db_table)} u ON u.{quote(user_model._meta.pk.column)} = s.user_id "
+            "WHERE s.session_key = %s AND s.expire_date > %s"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT session_data FROM {table} WHERE session_key = %s AND expire_date > %s",  # noqa: S608 - table name from the model
-                [self.session_key, timezone.now()],
-            )
+            cursor.execute(sql, [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
             return {}
-        try:
-            return self.decode(row[0])
-        except SuspiciousOperation as exc:  # pragma: no cover - decode() already logs and returns {}
-            logging.getLogger(f"django.security.{exc.__class__.__name__}").warning(str(exc))
-            self._session_key = None
-            return {}
+        if row[1] is not None:
+            self.prefetched_user = user_from_values(alias, row[1:])
+        return self.decode(row[0])
