@@ -47,10 +47,11 @@ class FirmForm(forms.ModelForm):
         # Never pre-ticked: a new firm must make the choice itself.
         if self.instance.pk is not None and self.instance.benchmark_consent is not None:
             self.initial["benchmark_consent"] = "yes" if self.instance.benchmark_consent else "no"
+        self.fields["country"].choices = [("", _("Choose a country…")), *list(self.fields["country"].choices)[1:]]
         self.fields["sector"].choices = [("", _("Choose a sector…")), *self.fields["sector"].choices[1:]]
         self.fields["size_class"].choices = [("", _("Choose a size…")), *self.fields["size_class"].choices[1:]]
         self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save firm profile")))
+        self.helper.add_input(Submit("save", _("Save firm profile"), css_class="btn-brand"))
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()

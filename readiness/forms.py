@@ -22,7 +22,7 @@ class SignupForm(BaseUserCreationForm):
         super().__init__(*args, **kwargs)
         self.fields["email"].widget.attrs.update({"autocomplete": "email", "autofocus": True})
         self.helper = FormHelper()
-        self.helper.add_input(Submit("signup", _("Create account")))
+        self.helper.add_input(Submit("signup", _("Create account"), css_class="btn-brand w-100"))
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
