@@ -20,7 +20,7 @@ from questionnaires.selectors import version_content
 from readiness.models import User
 
 from .models import Answer, Assessment, Firm, Membership, PillarScore
-from .services import BENCHMARK_CONSENT_TEXT_VERSION
+from .services import BENCHMARK_CONSENT_TEXT_VERSION, scores_apply
 
 DEMO_EMAIL = "demo@readiness.invalid"
 # A known password: the demo login exists only on machines that ran generate_demo_data.
@@ -104,25 +104,9 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
                 Answer(assessment=assessment, question_id=question_ids[code], choice_codes=codes)
                 for code, codes in drawn.items()
             )
-            result = score_assessment(content.spec, drawn)
-            assessment.overall_score = result.overall
-            assessment.overall_level = result.overall_level or ""
-            assessment.method_version = result.method_version
-            assessment.scored_at = now
+            scores.extend(scores_apply(assessment, score_assessment(content.spec, drawn), now))
             # created_at follows the submission date, so histories read naturally.
             assessment.created_at = assessment.submitted_at - timedelta(days=1)
-            scores.extend(
-                PillarScore(
-                    assessment=assessment,
-                    pillar_code=p.code,
-                    score=p.score,
-                    level=p.level or "",
-                    total=p.total,
-                    answered=p.answered,
-                    applicable=p.applicable,
-                )
-                for p in result.pillars
-            )
         Answer.objects.bulk_create(answers, batch_size=2000)
         PillarScore.objects.bulk_create(scores, batch_size=2000)
         Assessment.objects.bulk_update(

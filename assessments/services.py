@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .selectors import answers_of
 
 BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
 
@@ -94,7 +96,7 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
     spec = content.spec.questions()
     question_ids = content.question_ids
     rows = []
-    for code, codes in Answer.objects.filter(assessment=previous).values_list("question__code", "choice_codes"):
+    for code, codes in answers_of(previous).items():
         question = spec.get(code)
         if question is None or not codes:
             continue
@@ -163,21 +165,19 @@ def assessment_save_answers(
 
 def assessment_scores(assessment: Assessment) -> ScoreResult:
     """Compute (do not store) the scores of an assessment from its raw answers."""
-    content = version_content(assessment.version_id)
-    answers = {
-        code: codes
-        for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")
-    }
-    return score_assessment(content.spec, answers)
+    return score_assessment(version_content(assessment.version_id).spec, answers_of(assessment))
 
 
-def _store_scores(assessment: Assessment, result: ScoreResult) -> None:
+def scores_apply(assessment: Assessment, result: ScoreResult, scored_at: datetime) -> list[PillarScore]:
+    """Set the assessment's score fields from ``result``; return its pillar rows, unsaved.
+
+    The caller saves both: one assessment here, thousands at once in the demo generator.
+    """
     assessment.overall_score = result.overall
     assessment.overall_level = result.overall_level or ""
     assessment.method_version = result.method_version
-    assessment.scored_at = timezone.now()
-    PillarScore.objects.filter(assessment=assessment).delete()
-    PillarScore.objects.bulk_create(
+    assessment.scored_at = scored_at
+    return [
         PillarScore(
             assessment=assessment,
             pillar_code=p.code,
@@ -188,7 +188,13 @@ def _store_scores(assessment: Assessment, result: ScoreResult) -> None:
             applicable=p.applicable,
         )
         for p in result.pillars
-    )
+    ]
+
+
+def _store_scores(assessment: Assessment, result: ScoreResult) -> None:
+    rows = scores_apply(assessment, result, timezone.now())
+    PillarScore.objects.filter(assessment=assessment).delete()
+    PillarScore.objects.bulk_create(rows)
 
 
 def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:

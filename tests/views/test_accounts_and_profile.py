@@ -166,3 +166,8 @@ class TestAdmin:
         client = client_for(staff)
         assert draft.firm.name in client.get(reverse("admin:assessments_firm_changelist")).content.decode()
         assert client.get(reverse("admin:assessments_assessment_change", args=[draft.pk])).status_code == 200
+
+
+def test_error_pages_explain_themselves(db: None) -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404 and "Page not found" in response.content.decode()
