@@ -18,6 +18,23 @@ from django.utils import timezone
 
 from .backends import user_columns, user_from_values
 
+_select_sql: dict[str, str] = {}
+
+
+def _select(model: Any, alias: str) -> str:
+    """The session-with-its-user SELECT for one database, built once per process."""
+    sql = _select_sql.get(alias)
+    if sql is None:
+        quote = connections[alias].ops.quote_name
+        user_model = model._meta.get_field("user").related_model
+        sql = _select_sql[alias] = (
+            f"SELECT s.session_data, {user_columns(alias, 'u')} "  # noqa: S608 - names from the models
+            f"FROM {quote(model._meta.db_table)} s "
+            f"LEFT JOIN {quote(user_model._meta.db_table)} u ON u.{quote(user_model._meta.pk.column)} = s.user_id "
+            "WHERE s.session_key = %s AND s.expire_date > %s"
+        )
+    return sql
+
 
 class SessionStore(db.SessionStore):
     prefetched_user: Any = None  # the session's user as read with it, or None
@@ -41,19 +58,12 @@ class SessionStore(db.SessionStore):
         if not self.session_key:
             self._session_key = None
             return {}
-        model = self.model
-        alias = router.db_for_read(model)
+        alias = router.db_for_read(self.model)
         connection = connections[alias]
-        quote = connection.ops.quote_name
-        user_model = model._meta.get_field("user").related_model
-        sql = (
-            f"SELECT s.session_data, {user_columns(alias, 'u')} "  # noqa: S608 - names from the models
-            f"FROM {quote(model._meta.db_table)} s "
-            f"LEFT JOIN {quote(user_model._meta.db_table)} u ON u.{quote(user_model._meta.pk.column)} = s.user_id "
-            "WHERE s.session_key = %s AND s.expire_date > %s"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())])
+            cursor.execute(
+                _select(self.model, alias), [self.session_key, connection.ops.adapt_datetimefield_value(timezone.now())]
+            )
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
