@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from questionnaires.rendering import dom_id
 from questionnaires.scoring import LEVEL_LABELS
-from questionnaires.selectors import PillarView, VersionContent, version_content
+from questionnaires.selectors import version_content
 
 from . import selectors, services
 from .forms import FirmForm, PillarAnswersForm
@@ -82,14 +82,14 @@ def assessment_start(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
+    if request.method == "POST":
+        return _save_pillar_page(request, assessment_id, pillar_code)
     # The hot path: one query for the assessment and its answers, the page pre-rendered.
     state = selectors.questionnaire_page_state(request.user, assessment_id)
     content = version_content(state.version_id)
     pillar = content.pillar(pillar_code)
     if pillar is None:
         raise Http404("No such pillar.")
-    if request.method == "POST":
-        return _save_pillar_page(request, assessment_id, content, pillar)
     if state.is_submitted:
         messages.info(request, _("This assessment has been submitted; here are its results."))
         return redirect("assessments:results", assessment_id=assessment_id)
@@ -103,10 +103,12 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
     return HttpResponse(html)
 
 
-def _save_pillar_page(
-    request: HttpRequest, assessment_id: int, content: VersionContent, pillar: PillarView
-) -> HttpResponse:
+def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
     assessment = selectors.assessment_for(request.user, assessment_id)
+    content = version_content(assessment.version_id)
+    pillar = content.pillar(pillar_code)
+    if pillar is None:
+        raise Http404("No such pillar.")
     if assessment.is_submitted:
         return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
     form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
@@ -141,6 +143,8 @@ def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ..
         target = action[5:]
     elif action == "stay":
         target = codes[index]
+    elif action == "review":
+        return reverse("assessments:review", kwargs={"assessment_id": assessment.pk})
     elif action == "next" and index + 1 < len(codes):
         target = codes[index + 1]
     else:

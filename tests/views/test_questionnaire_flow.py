@@ -96,6 +96,15 @@ class TestSaving:
         assert 'value="some" checked' in html
         assert 'value="full" checked' not in html
 
+    def test_steps_save_the_page_and_jump(self, draft: Assessment, owner_client: Client) -> None:
+        response = owner_client.post(pillar_url(draft, "skills"), {"q-skills.ladder": "some", "action": "goto:ai"})
+        assert response["Location"] == pillar_url(draft, "ai")
+        assert answers_of(draft)["skills.ladder"] == ["some"]
+        response = owner_client.post(pillar_url(draft, "ai"), {"action": "review"})
+        assert response["Location"] == reverse("assessments:review", kwargs={"assessment_id": draft.pk})
+        response = owner_client.post(pillar_url(draft, "ai"), {"action": "goto:nowhere"})
+        assert response["Location"] == reverse("assessments:review", kwargs={"assessment_id": draft.pk})
+
     def test_last_page_goes_to_review(self, draft: Assessment, owner_client: Client) -> None:
         response = owner_client.post(pillar_url(draft, "green"), {**best_page("green"), "action": "next"})
         assert response["Location"] == reverse("assessments:review", kwargs={"assessment_id": draft.pk})
