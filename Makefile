@@ -20,9 +20,11 @@ db: setup
 	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
 	$(PY) manage.py generate_demo_data
 
+# Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.
 run: db
-	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	READINESS_DEMO_MODE=1 $(PY) manage.py refresh_peer_statistics
+	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop; demo mode: demo firms count as peers)"
+	READINESS_DEMO_MODE=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev
 	$(VENV)/bin/ruff check .

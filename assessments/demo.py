@@ -20,7 +20,7 @@ from questionnaires.selectors import version_content
 from readiness.models import User
 
 from .models import Answer, Assessment, Firm, Membership, PillarScore
-from .services import BENCHMARK_CONSENT_TEXT_VERSION, scores_apply
+from .services import BENCHMARK_CONSENT_TEXT_VERSION, peer_statistics_refresh, scores_apply
 
 DEMO_EMAIL = "demo@readiness.invalid"
 # A known password: the demo login exists only on machines that ran generate_demo_data.
@@ -114,4 +114,5 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         )
         user = User.objects.filter(email=DEMO_EMAIL).first() or User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
         Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
+    peer_statistics_refresh(includes_demo=True)
     return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD)

@@ -153,3 +153,37 @@ class PillarScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pillar_code}={self.score}"
+
+
+class PeerStatistic(models.Model):
+    """The score distribution of one peer group for one pillar (or "overall"), precomputed.
+
+    Rebuilt from the latest submitted assessment of every consenting firm
+    (``services.peer_statistics_refresh``), so a results page reads a few rows instead of
+    every peer's scores. Groups smaller than the minimum size keep their count, for the
+    fallback to a wider group, but never a distribution.
+    """
+
+    OVERALL = "overall"
+
+    includes_demo = models.BooleanField()  # demo mode: demo firms count as peers
+    scope = models.CharField(max_length=24)  # see benchmarks.PEER_SCOPES
+    size_class = models.CharField(max_length=8, blank=True)
+    sector = models.CharField(max_length=1, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    pillar_code = models.SlugField(max_length=20)
+    n = models.PositiveIntegerField()
+    min_group = models.PositiveIntegerField()  # the K in force when computed
+    percentiles = models.JSONField(default=list)  # 101 values, or [] when n < min_group
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["includes_demo", "scope", "size_class", "sector", "country", "pillar_code"],
+                name="unique_peer_statistic",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}[{self.size_class}/{self.sector}/{self.country}] {self.pillar_code} n={self.n}"

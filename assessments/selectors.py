@@ -9,16 +9,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connections, router
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from questionnaires.models import Question
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import VersionContent, version_content
 from readiness.models import User
 
-from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .benchmarks import PEER_SCOPES, narrowest_group, percentile_from_table, quartiles_from_table
+from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore
 
 
 def firms_visible_to(user: User) -> QuerySet[Firm]:
@@ -238,3 +241,86 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
         answers=answers,
         prefilled=frozenset(prefilled),
     )
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    code: str  # pillar code, or "overall"
+    title: str
+    score: float | None  # the firm's
+    n: int
+    p25: float | None  # None: fewer than K peers have a score here, nothing is shown
+    median: float | None
+    p75: float | None
+    percentile: float | None
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    scope: str | None  # None: not even all firms together reach K
+    label: str
+    n: int
+    min_group: int
+    rows: tuple[PeerRow, ...]
+
+
+def peer_comparison_for(assessment: Assessment) -> PeerComparison:
+    """How a submitted assessment compares with its peer group (DESIGN, "Benchmarks").
+
+    The group is the narrowest of size x sector x country, size x country, size, all firms
+    that has at least ``BENCHMARK_MIN_GROUP`` firms; no figure comes from fewer. One query,
+    on the precomputed distributions (``services.peer_statistics_refresh``).
+    """
+    k = settings.BENCHMARK_MIN_GROUP
+    firm = assessment.firm
+    profile = {"size_class": firm.size_class, "sector": firm.sector, "country": str(firm.country)}
+    groups = Q()
+    for scope, fields in PEER_SCOPES:
+        groups |= Q(
+            scope=scope, **{f: (profile[f] if f in fields else "") for f in ("size_class", "sector", "country")}
+        )
+    stored = {
+        (s.scope, s.pillar_code): s
+        for s in PeerStatistic.objects.filter(groups, includes_demo=settings.BENCHMARK_DEMO_MODE)
+    }
+    counts = []
+    for scope, _fields in PEER_SCOPES:
+        overall = stored.get((scope, PeerStatistic.OVERALL))
+        usable = overall is not None and overall.percentiles and overall.min_group <= k
+        counts.append((scope, overall.n if usable else 0))
+    scope = narrowest_group(counts, k)
+    content = version_content(assessment.version_id)
+    own = {row.pillar_code: row.score for row in PillarScore.objects.filter(assessment=assessment)}
+    own[PeerStatistic.OVERALL] = assessment.overall_score
+    titles = [(PeerStatistic.OVERALL, str(_("Overall"))), *((p.code, p.label()) for p in content.pillars)]
+    rows = []
+    for code, title in titles:
+        statistic = stored.get((scope, code)) if scope else None
+        score = own.get(code)
+        if statistic is None or statistic.n < k or not statistic.percentiles or statistic.min_group > k:
+            rows.append(PeerRow(code, title, score, statistic.n if statistic else 0, None, None, None, None))
+            continue
+        quartiles = quartiles_from_table(statistic.percentiles, statistic.n, k)
+        percentile = percentile_from_table(statistic.percentiles, score) if score is not None else None
+        rows.append(
+            PeerRow(code, title, score, statistic.n, quartiles.p25, quartiles.median, quartiles.p75, percentile)
+        )
+    n = dict(counts).get(scope, 0) if scope else 0
+    return PeerComparison(scope, peer_group_label(scope, firm), n, k, tuple(rows))
+
+
+def peer_group_label(scope: str | None, firm: Firm) -> str:
+    size = firm.get_size_class_display().split(" (")[0].lower()
+    if scope == "size_sector_country":
+        return _("%(size)s firms in sector %(sector)s in %(country)s") % {
+            "size": size.capitalize(),
+            "sector": firm.get_sector_display(),
+            "country": firm.country.name,
+        }
+    if scope == "size_country":
+        return _("%(size)s firms in %(country)s") % {"size": size.capitalize(), "country": firm.country.name}
+    if scope == "size":
+        return _("%(size)s firms in all countries") % {"size": size.capitalize()}
+    if scope == "all":
+        return _("All firms")
+    return _("Not enough firms yet")

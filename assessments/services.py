@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -15,7 +18,8 @@ from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer,
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
-from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .benchmarks import PEER_SCOPES, quantile_table
+from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore
 from .selectors import answers_of
 
 BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
@@ -239,7 +243,22 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked.status = Assessment.Status.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save()
+    _refresh_peer_statistics_if_stale()
     return locked
+
+
+def _refresh_peer_statistics_if_stale() -> None:
+    """Fold new submissions into the peer distributions at most once a minute.
+
+    A rebuild reads every peer's latest scores: cheap for thousands of firms, not something
+    to do on every submission of a large deployment, which a scheduled
+    ``refresh_peer_statistics`` then takes over.
+    """
+    newest = PeerStatistic.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
+    if newest is not None and timezone.now() - newest < timedelta(seconds=settings.PEER_STATISTICS_MAX_AGE):
+        return
+    peer_statistics_refresh(includes_demo=False)
+    peer_statistics_refresh(includes_demo=True)
 
 
 def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
@@ -250,3 +269,57 @@ def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
         _store_scores(locked, result)
         locked.save(update_fields=["overall_score", "overall_level", "method_version", "scored_at"])
     return result
+
+
+def peer_statistics_refresh(*, includes_demo: bool) -> int:
+    """Rebuild the peer distributions from the latest submitted assessment of each consenting firm.
+
+    Demo firms count only in the demo-mode set (``includes_demo``). Returns the number of
+    peer firms. One query per kind of row read, whatever the number of firms; the grouping
+    and the percentile tables are computed here, once, not on every results page.
+    """
+    k = settings.BENCHMARK_MIN_GROUP
+    latest = (
+        Assessment.objects.filter(firm=OuterRef("firm"), status=Assessment.Status.SUBMITTED)
+        .order_by("-submitted_at", "-id")
+        .values("id")[:1]
+    )
+    peers = Assessment.objects.filter(
+        status=Assessment.Status.SUBMITTED, firm__benchmark_consent=True, id=Subquery(latest)
+    )
+    if not includes_demo:
+        peers = peers.filter(firm__is_demo=False)
+    profile = ("firm__size_class", "firm__sector", "firm__country")
+    rows = [
+        (size, sector, country, PeerStatistic.OVERALL, score)
+        for size, sector, country, score in peers.exclude(overall_score=None).values_list(*profile, "overall_score")
+    ]
+    rows += PillarScore.objects.filter(assessment__in=peers, score__isnull=False).values_list(
+        "assessment__firm__size_class", "assessment__firm__sector", "assessment__firm__country", "pillar_code", "score"
+    )
+    groups: dict[tuple[str, str, str, str, str], list[float]] = defaultdict(list)
+    for size, sector, country, pillar, score in rows:
+        profile_values = {"size_class": size, "sector": sector, "country": country}
+        for scope, fields in PEER_SCOPES:
+            key = tuple(profile_values[f] if f in fields else "" for f in ("size_class", "sector", "country"))
+            groups[(scope, *key, pillar)].append(score)
+    now = timezone.now()
+    statistics = [
+        PeerStatistic(
+            includes_demo=includes_demo,
+            scope=scope,
+            size_class=size,
+            sector=sector,
+            country=country,
+            pillar_code=pillar,
+            n=len(values),
+            min_group=k,
+            percentiles=quantile_table(values, k) if len(values) >= k else [],
+            computed_at=now,
+        )
+        for (scope, size, sector, country, pillar), values in groups.items()
+    ]
+    with transaction.atomic():
+        PeerStatistic.objects.filter(includes_demo=includes_demo).delete()
+        PeerStatistic.objects.bulk_create(statistics, batch_size=1000)
+    return sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)

@@ -201,5 +201,6 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "firm": assessment.firm,
             "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
             "pillar_rows": selectors.pillar_score_rows(assessment),
+            "peers": selectors.peer_comparison_for(assessment),
         },
     )

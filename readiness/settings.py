@@ -172,6 +172,11 @@ X_FRAME_OPTIONS = "DENY"
 
 # Peer benchmarks never show a group smaller than this (see DESIGN, Benchmarks).
 BENCHMARK_MIN_GROUP = int(os.environ.get("BENCHMARK_MIN_GROUP", "10"))
+# Demo mode: generated demo firms count as peers (make run), so a newcomer sees benchmarks.
+# Off by default: real benchmarks never include demo data.
+BENCHMARK_DEMO_MODE = env_bool("READINESS_DEMO_MODE", False)
+# Submissions refresh the peer distributions when they are older than this (seconds).
+PEER_STATISTICS_MAX_AGE = int(os.environ.get("PEER_STATISTICS_MAX_AGE", "60"))
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,197 @@
+"""Peer benchmarks: the group fallback, K-suppression from every angle, consent, demo data, latest only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Assessment, Firm, PillarScore
+from assessments.selectors import peer_comparison_for
+from assessments.services import peer_statistics_refresh
+from questionnaires.models import QuestionnaireVersion
+from tests.factories import FirmFactory
+
+pytestmark = pytest.mark.django_db
+PILLARS = ("skills", "data", "cyber", "ai", "green")
+
+
+def submitted(
+    firm: Firm, version: QuestionnaireVersion, score: float, days_ago: int = 1, cyber: float | None = None
+) -> Assessment:
+    """A submitted assessment with the given scores (the scoring itself is tested elsewhere)."""
+    assessment = Assessment.objects.create(
+        firm=firm,
+        version=version,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=timezone.now() - timedelta(days=days_ago),
+        overall_score=score,
+        overall_level="intermediate",
+        method_version="1.0",
+    )
+    PillarScore.objects.bulk_create(
+        PillarScore(
+            assessment=assessment,
+            pillar_code=code,
+            score=score,
+            total=3,
+            answered=3,
+            applicable=3,
+        )
+        for code in PILLARS
+    )
+    return assessment
+
+
+def peers(version: QuestionnaireVersion, n: int, score: float = 50.0, **profile: object) -> list[Firm]:
+    firms = []
+    for i in range(n):
+        firm = FirmFactory(**{"size_class": "small", "sector": "C", "country": "IT", **profile})
+        submitted(firm, version, score + i)
+        firms.append(firm)
+    return firms
+
+
+@pytest.fixture
+def mine(firm: Firm, version: QuestionnaireVersion) -> Assessment:
+    return submitted(firm, version, 55.0)
+
+
+def compare(assessment: Assessment) -> object:
+    peer_statistics_refresh(includes_demo=False)
+    peer_statistics_refresh(includes_demo=True)
+    return peer_comparison_for(assessment)
+
+
+class TestGroups:
+    def test_the_narrowest_group_with_k_firms(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        peers(version, 9)  # + mine = 10 small manufacturers in Italy
+        result = compare(mine)
+        assert result.scope == "size_sector_country" and result.n == 10
+        assert "sector C" in result.label and "Italy" in result.label
+
+    def test_falls_back_to_size_and_country(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        peers(version, 5)
+        peers(version, 6, sector="G")
+        result = compare(mine)
+        assert result.scope == "size_country" and result.n == 12
+
+    def test_falls_back_to_size_then_all(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        peers(version, 9, country="FR")
+        assert compare(mine).scope == "size"
+        Firm.objects.exclude(pk=mine.firm_id).update(size_class="medium")
+        assert compare(mine).scope == "all"
+
+    def test_nothing_below_k_firms_in_all(
+        self, mine: Assessment, version: QuestionnaireVersion, owner_client: Client
+    ) -> None:
+        peers(version, 8, country="FR", size_class="medium")
+        result = compare(mine)
+        assert result.scope is None and all(row.median is None for row in result.rows)
+        html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk})).content.decode()
+        assert "Not enough firms have taken the assessment yet" in html
+        assert "Peer median" not in html
+
+    def test_k_is_a_setting(self, mine: Assessment, version: QuestionnaireVersion, settings) -> None:  # type: ignore[no-untyped-def]
+        peers(version, 9)
+        settings.BENCHMARK_MIN_GROUP = 20
+        assert compare(mine).scope is None
+        settings.BENCHMARK_MIN_GROUP = 5
+        assert compare(mine).scope == "size_sector_country"
+
+    def test_a_raised_k_refuses_statistics_computed_under_a_lower_one(
+        self, mine: Assessment, version: QuestionnaireVersion, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        peers(version, 9)
+        compare(mine)
+        settings.BENCHMARK_MIN_GROUP = 11  # not refreshed since
+        assert peer_comparison_for(mine).scope is None
+
+
+class TestFigures:
+    def test_median_quartiles_and_percentile(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        peers(version, 10)  # 50..59 and mine 55: 11 firms
+        overall = compare(mine).rows[0]
+        assert overall.code == "overall" and overall.n == 11
+        assert overall.median == pytest.approx(55.0)  # sorted: 50,51,52,53,54,55,55,56,57,58,59
+        assert (overall.p25, overall.p75) == (pytest.approx(52.5), pytest.approx(56.5))
+        assert overall.percentile == pytest.approx(50.0, abs=5)
+
+    def test_a_pillar_with_fewer_than_k_scores_is_suppressed(
+        self, mine: Assessment, version: QuestionnaireVersion
+    ) -> None:
+        for i, firm in enumerate(peers(version, 10)):
+            if i < 5:
+                PillarScore.objects.filter(assessment__firm=firm, pillar_code="cyber").update(score=None)
+        rows = {row.code: row for row in compare(mine).rows}
+        assert rows["cyber"].median is None and rows["cyber"].n == 6
+        assert rows["skills"].median is not None
+
+    def test_results_page_shows_the_group_and_numbers(
+        self, mine: Assessment, version: QuestionnaireVersion, owner_client: Client
+    ) -> None:
+        peers(version, 10)
+        compare(mine)
+        html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk})).content.decode()
+        assert "Small firms in sector" in html and "11 firms" in html and "52.5–56.5" in html
+
+
+class TestWhoCounts:
+    def test_firms_without_consent_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        firms = peers(version, 12)
+        Firm.objects.filter(pk__in=[f.pk for f in firms[:3]]).update(benchmark_consent=False)
+        assert compare(mine).n == 10
+
+    def test_demo_firms_count_only_in_demo_mode(
+        self, mine: Assessment, version: QuestionnaireVersion, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        peers(version, 12, is_demo=True)
+        settings.BENCHMARK_DEMO_MODE = False
+        assert compare(mine).scope is None
+        settings.BENCHMARK_DEMO_MODE = True
+        assert compare(mine).n == 13
+
+    def test_only_each_firms_latest_assessment_counts(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        for firm in peers(version, 9, score=90.0):
+            submitted(firm, version, 10.0, days_ago=400)
+        overall = compare(mine).rows[0]
+        assert overall.n == 10 and overall.p25 > 80
+
+    def test_drafts_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
+        peers(version, 9)
+        Assessment.objects.exclude(pk=mine.pk).update(status=Assessment.Status.DRAFT)
+        assert compare(mine).scope is None
+
+
+class TestNoWayAround:
+    def test_url_parameters_change_nothing(
+        self, mine: Assessment, version: QuestionnaireVersion, owner_client: Client
+    ) -> None:
+        peers(version, 8)
+        compare(mine)
+        url = reverse("assessments:results", kwargs={"assessment_id": mine.pk})
+        plain = owner_client.get(url).content.decode()
+        tampered = owner_client.get(
+            url + "?k=1&min_group=1&scope=size_sector_country&BENCHMARK_MIN_GROUP=2"
+        ).content.decode()
+        assert "Not enough firms" in plain and "Not enough firms" in tampered and "Peer median" not in tampered
+
+    def test_query_count_does_not_grow_with_firms(
+        self, mine: Assessment, version: QuestionnaireVersion, owner_client: Client, django_assert_max_num_queries
+    ) -> None:  # type: ignore[no-untyped-def]
+        url = reverse("assessments:results", kwargs={"assessment_id": mine.pk})
+        peers(version, 12)
+        compare(mine)
+        owner_client.get(url)
+        with CaptureQueriesContext(connection) as small:
+            owner_client.get(url)
+        peers(version, 60, country="FR")
+        compare(mine)
+        with CaptureQueriesContext(connection) as large:
+            owner_client.get(url)
+        assert len(small.captured_queries) == len(large.captured_queries)
