@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connections, router
@@ -324,3 +325,68 @@ def peer_group_label(scope: str | None, firm: Firm) -> str:
     if scope == "all":
         return _("All firms")
     return _("Not enough firms yet")
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    assessment_id: int
+    submitted_at: datetime
+    overall: float | None
+    pillars: dict[str, float | None]  # pillar code -> score
+
+
+@dataclass(frozen=True)
+class PillarChange:
+    code: str
+    title: str
+    previous: float | None
+    current: float | None
+    delta: float | None  # None when either score is missing
+
+    @property
+    def magnitude(self) -> float | None:
+        return None if self.delta is None else abs(self.delta)
+
+    @property
+    def direction(self) -> str:
+        """ "up", "down", "unchanged", or "" when there is nothing to compare."""
+        if self.delta is None:
+            return ""
+        if abs(self.delta) < 0.05:  # scores are shown to one decimal
+            return "unchanged"
+        return "up" if self.delta > 0 else "down"
+
+
+def history_until(assessment: Assessment) -> list[HistoryPoint]:
+    """The firm's submitted assessments up to and including this one, oldest first (two queries)."""
+    assessments = list(
+        Assessment.objects.filter(
+            firm_id=assessment.firm_id, status=Assessment.Status.SUBMITTED, submitted_at__lte=assessment.submitted_at
+        )
+        .order_by("submitted_at", "id")
+        .values_list("id", "submitted_at", "overall_score")
+    )
+    scores: dict[int, dict[str, float | None]] = {}
+    for assessment_id, code, score in PillarScore.objects.filter(
+        assessment_id__in=[a[0] for a in assessments]
+    ).values_list("assessment_id", "pillar_code", "score"):
+        scores.setdefault(assessment_id, {})[code] = score
+    return [HistoryPoint(pk, when, overall, scores.get(pk, {})) for pk, when, overall in assessments]
+
+
+def changes_since_previous(history: list[HistoryPoint], assessment: Assessment) -> list[PillarChange]:
+    """Per pillar (and overall), the change from the previous submitted assessment; [] for the first."""
+    if len(history) < 2:
+        return []
+    previous, current = history[-2], history[-1]
+    content = version_content(assessment.version_id)
+
+    def change(code: str, title: str, before: float | None, now: float | None) -> PillarChange:
+        delta = None if before is None or now is None else round(now - before, 1)
+        return PillarChange(code, title, before, now, delta)
+
+    rows = [change("overall", str(_("Overall")), previous.overall, current.overall)]
+    rows += [
+        change(p.code, p.label(), previous.pillars.get(p.code), current.pillars.get(p.code)) for p in content.pillars
+    ]
+    return rows

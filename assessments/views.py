@@ -193,6 +193,7 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not assessment.is_submitted:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to see your results."))
         return redirect("assessments:review", assessment_id=assessment.pk)
+    history = selectors.history_until(assessment)
     return render(
         request,
         "assessments/results.html",
@@ -202,5 +203,7 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
             "pillar_rows": selectors.pillar_score_rows(assessment),
             "peers": selectors.peer_comparison_for(assessment),
+            "history": history,
+            "changes": selectors.changes_since_previous(history, assessment),
         },
     )
