@@ -165,6 +165,7 @@ class Session:
     answers: Mapping[str, list[str]]  # question code -> choice codes, valid for the pillar
     cookie_header: str  # "csrftoken=...; sessionid=..."
     csrf_token: str  # the form's csrfmiddlewaretoken (masked; matches the csrftoken cookie)
+    results_assessment_id: int  # a submitted assessment of the same user, among generated peers
 
     @property
     def base_url(self) -> str:
@@ -173,6 +174,10 @@ class Session:
     @property
     def pillar_path(self) -> str:
         return f"/app/assessments/{self.assessment_id}/{self.pillar_code}/"
+
+    @property
+    def results_path(self) -> str:
+        return f"/app/assessments/{self.results_assessment_id}/results/"
 
     @property
     def save_body(self) -> str:
@@ -215,6 +220,7 @@ def open_session(port: int, fixture: Mapping[str, Any], email: str, password: st
         answers=fixture["answers"],
         cookie_header=browser.cookie_header,
         csrf_token=csrf_form_token(page.body, path),
+        results_assessment_id=fixture["results_assessment_id"],
     )
 
 
@@ -255,6 +261,17 @@ def pillar_save(session: Session) -> Request:
     return Request("POST", session.pillar_path, headers, session.save_body)
 
 
+def results_get(session: Session) -> Request:
+    return Request("GET", session.results_path, {"Cookie": session.cookie_header})
+
+
+def shows_peer_figures(response: Response, session: Session) -> str | None:
+    """The results page compares with a peer group drawn from the generated population."""
+    if "Peer median" not in response.body:
+        return "the results page shows no peer figures"
+    return None
+
+
 def shows_answered_questions(response: Response, session: Session) -> str | None:
     """The page has the pillar's inputs, with the stored answers (the fixture's) checked."""
     inputs = [attrs for attrs in form_inputs(response.body) if attrs.get("name", "").startswith("q-")]
@@ -291,6 +308,14 @@ SCENARIOS: tuple[Scenario, ...] = (
         budget=0.40,
     ),
     Scenario("save_page", "save page", pillar_save, expect_status=302, check=saves_and_stays),
+    Scenario(
+        "results_page",
+        f"results page ({int(os.environ.get('BENCH_PEERS', '10000')):,} peers)",
+        results_get,
+        expect_status=200,
+        check=shows_peer_figures,
+        budget=0.25,
+    ),
 )
 
 
