@@ -1,4 +1,6 @@
-"""The questionnaire page, built once per version, pillar and language and filled per request.
+"""Pages built once and served many times: the questionnaire page and the results body.
+
+The questionnaire page is built once per version, pillar and language and filled per request.
 
 See ``questionnaires.rendering`` for the mechanism and why. Everything that differs between
 requests is a slot filled in ``questionnaire_page_html``; the template
@@ -9,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from questionnaires.rendering import (
     Fragment,
@@ -24,9 +29,14 @@ from questionnaires.rendering import (
     render_fragment,
     slot_marker,
 )
+from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent
 
+from . import selectors
+from .models import Assessment
+
 SLOTS = ("csrf_token", "user_email", "messages", "notices", "answered", "percent")
+RESULTS_CACHE_SECONDS = 24 * 3600
 
 
 def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: str) -> Fragment:
@@ -89,3 +99,42 @@ def questionnaire_page_html(
         selected=selected,
         errors=errors,
     )
+
+
+def results_body_html(assessment: Assessment) -> SafeString:
+    """The body of a submitted assessment's results page, from the cache when possible.
+
+    A submitted assessment never changes, nor does its history up to it; what can change is
+    the peer statistics (refreshed), the firm's profile (name, demo label), the minimum group
+    size and demo mode. All of these are in the cache key, so a stale page is never served.
+    """
+    language = translation.get_language() or "en"
+    key = ":".join(
+        str(part)
+        for part in (
+            "results",
+            assessment.pk,
+            language,
+            selectors.peer_statistics_generation(),
+            settings.BENCHMARK_MIN_GROUP,
+            settings.BENCHMARK_DEMO_MODE,
+            assessment.firm.updated_at.timestamp(),
+        )
+    )
+    html = cache.get(key)
+    if html is None:
+        history = selectors.history_until(assessment)
+        html = render_to_string(
+            "assessments/_results_body.html",
+            {
+                "assessment": assessment,
+                "firm": assessment.firm,
+                "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
+                "pillar_rows": selectors.pillar_score_rows(assessment),
+                "peers": selectors.peer_comparison_for(assessment),
+                "history": history,
+                "changes": selectors.changes_since_previous(history, assessment),
+            },
+        )
+        cache.set(key, html, timeout=RESULTS_CACHE_SECONDS)
+    return mark_safe(html)  # rendered template output, escaped there

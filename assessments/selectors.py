@@ -310,6 +310,17 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     return PeerComparison(scope, peer_group_label(scope, firm), n, k, tuple(rows))
 
 
+def peer_statistics_generation() -> str:
+    """Changes whenever the peer statistics in use are rebuilt (for cache keys)."""
+    newest = (
+        PeerStatistic.objects.filter(includes_demo=settings.BENCHMARK_DEMO_MODE)
+        .order_by("-computed_at")
+        .values_list("computed_at", flat=True)
+        .first()
+    )
+    return newest.isoformat() if newest else "none"
+
+
 def peer_group_label(scope: str | None, firm: Firm) -> str:
     size = firm.get_size_class_display().split(" (")[0].lower()
     if scope == "size_sector_country":

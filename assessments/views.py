@@ -22,7 +22,7 @@ from questionnaires.selectors import version_content
 from . import selectors, services
 from .forms import FirmForm, PillarAnswersForm
 from .models import Assessment
-from .pages import questionnaire_page_html
+from .pages import questionnaire_page_html, results_body_html
 
 
 def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> HttpResponse:
@@ -193,17 +193,4 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not assessment.is_submitted:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to see your results."))
         return redirect("assessments:review", assessment_id=assessment.pk)
-    history = selectors.history_until(assessment)
-    return render(
-        request,
-        "assessments/results.html",
-        {
-            "assessment": assessment,
-            "firm": assessment.firm,
-            "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
-            "pillar_rows": selectors.pillar_score_rows(assessment),
-            "peers": selectors.peer_comparison_for(assessment),
-            "history": history,
-            "changes": selectors.changes_since_previous(history, assessment),
-        },
-    )
+    return render(request, "assessments/results.html", {"body": results_body_html(assessment)})

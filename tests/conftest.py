@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from assessments.models import Assessment, Firm
@@ -29,6 +30,7 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _fresh_content_caches() -> Iterator[None]:
     # Each test database starts ids afresh: never serve content cached by another test.
+    cache.clear()
     clear_version_content_cache()
     clear_fragment_cache()
     yield
