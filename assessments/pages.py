@@ -1,15 +1,21 @@
-"""Pages built once and served many times: the questionnaire page and the results body.
+"""Pages built once and served many times: the questionnaire page and the results page.
 
-The questionnaire page is built once per version, pillar and language and filled per request.
+Both are the hottest pages of a firm's journey and have throughput budgets (``bench/``).
+Each is rendered from its template once — the questionnaire page per version, pillar and
+language, the results page's frame per language — with markers where one request's values go
+(``questionnaires.rendering``), and filled per request. Everything that differs between
+requests is a slot: the templates (``assessments/pillar.html``, ``assessments/results.html``)
+must use no other per-request variable.
 
-See ``questionnaires.rendering`` for the mechanism and why. Everything that differs between
-requests is a slot filled in ``questionnaire_page_html``; the template
-(``assessments/pillar.html``) must therefore use no other per-request variable.
+The body of a results page — a submitted assessment never changes — is rendered once per
+assessment, language and peer-statistics refresh and kept in the cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +25,6 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
 
 from questionnaires.rendering import (
     Fragment,
@@ -33,10 +38,26 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent
 
 from . import selectors
-from .models import Assessment
 
-SLOTS = ("csrf_token", "user_email", "messages", "notices", "answered", "percent")
 RESULTS_CACHE_SECONDS = 24 * 3600
+
+
+def _frame_context(*slots: str) -> dict[str, Any]:
+    """What base.html reads of the request, as slots, plus the page's own slots."""
+    return {
+        "user": {"is_authenticated": True, "email": slot_marker("user_email")},
+        "csrf_token": slot_marker("csrf_token"),
+        **{f"slot_{name}": slot_marker(name) for name in ("messages", *slots)},
+    }
+
+
+def _frame_slots(request: HttpRequest) -> dict[str, str]:
+    pending = messages.get_messages(request)
+    return {
+        "csrf_token": escape(get_token(request)),
+        "user_email": escape(getattr(request.user, "email", "")),
+        "messages": render_to_string("_messages.html", {"messages": pending}) if pending else "",
+    }
 
 
 def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: str) -> Fragment:
@@ -55,10 +76,7 @@ def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: 
                     "previous_code": codes[index - 1] if index > 0 else None,
                     "next_code": codes[index + 1] if index + 1 < len(codes) else None,
                     "question_total": content.question_count(),
-                    # What base.html reads of the request, as slots:
-                    "user": {"is_authenticated": True, "email": slot_marker("user_email")},
-                    "csrf_token": slot_marker("csrf_token"),
-                    **{f"slot_{name}": slot_marker(name) for name in ("messages", "notices", "answered", "percent")},
+                    **_frame_context("notices", "answered", "percent"),
                 },
             )
 
@@ -85,13 +103,10 @@ def questionnaire_page_html(
         notices = render_to_string(
             "assessments/_page_notices.html", {"error_items": error_items or [], "has_prefilled": has_prefilled}
         )
-    pending = messages.get_messages(request)
     return fill_fragment(
         fragment,
         slots={
-            "csrf_token": escape(get_token(request)),
-            "user_email": escape(getattr(request.user, "email", "")),
-            "messages": render_to_string("_messages.html", {"messages": pending}) if pending else "",
+            **_frame_slots(request),
             "notices": notices,
             "answered": str(answered),
             "percent": str(round(100 * answered / total)),
@@ -101,40 +116,48 @@ def questionnaire_page_html(
     )
 
 
-def results_body_html(assessment: Assessment) -> SafeString:
-    """The body of a submitted assessment's results page, from the cache when possible.
+def _results_frame(language: str) -> Fragment:
+    def build() -> Fragment:
+        with translation.override(language):
+            return render_fragment("assessments/results.html", _frame_context("body"))
 
-    A submitted assessment never changes, nor does its history up to it; what can change is
-    the peer statistics (refreshed), the firm's profile (name, demo label), the minimum group
-    size and demo mode. All of these are in the cache key, so a stale page is never served.
-    """
+    return cached_fragment(("results-frame", language), build, True)
+
+
+def results_page_html(request: HttpRequest, state: selectors.ResultsPageState) -> str:
+    """The results page of a submitted assessment the user may see (``state`` says so)."""
     language = translation.get_language() or "en"
-    key = ":".join(
+    identity = "|".join(
         str(part)
         for part in (
-            "results",
-            assessment.pk,
+            state.assessment_id,
             language,
             selectors.peer_statistics_generation(),
             settings.BENCHMARK_MIN_GROUP,
             settings.BENCHMARK_DEMO_MODE,
-            assessment.firm.updated_at.timestamp(),
+            # A renamed firm or a changed demo label shows at once.
+            state.firm_updated_at,
         )
     )
-    html = cache.get(key)
-    if html is None:
-        history = selectors.history_until(assessment)
-        html = render_to_string(
-            "assessments/_results_body.html",
-            {
-                "assessment": assessment,
-                "firm": assessment.firm,
-                "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
-                "pillar_rows": selectors.pillar_score_rows(assessment),
-                "peers": selectors.peer_comparison_for(assessment),
-                "history": history,
-                "changes": selectors.changes_since_previous(history, assessment),
-            },
-        )
-        cache.set(key, html, timeout=RESULTS_CACHE_SECONDS)
-    return mark_safe(html)  # rendered template output, escaped there
+    key = f"results:{state.assessment_id}:{hashlib.sha256(identity.encode()).hexdigest()}"
+    body = cache.get(key)
+    if body is None:
+        body = _results_body(selectors.assessment_for(request.user, state.assessment_id))
+        cache.set(key, body, timeout=RESULTS_CACHE_SECONDS)
+    return fill_fragment(_results_frame(language), slots={**_frame_slots(request), "body": body})
+
+
+def _results_body(assessment: Any) -> str:
+    history = selectors.history_until(assessment)
+    return render_to_string(
+        "assessments/_results_body.html",
+        {
+            "assessment": assessment,
+            "firm": assessment.firm,
+            "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
+            "pillar_rows": selectors.pillar_score_rows(assessment),
+            "peers": selectors.peer_comparison_for(assessment),
+            "history": history,
+            "changes": selectors.changes_since_previous(history, assessment),
+        },
+    )

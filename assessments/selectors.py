@@ -311,14 +311,50 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
 
 
 def peer_statistics_generation() -> str:
-    """Changes whenever the peer statistics in use are rebuilt (for cache keys)."""
-    newest = (
-        PeerStatistic.objects.filter(includes_demo=settings.BENCHMARK_DEMO_MODE)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
+    """Changes whenever the peer statistics in use are rebuilt (part of cache keys).
+
+    Plain SQL: it runs on every results page view (see ``questionnaire_page_state`` for why).
+    """
+    connection = connections[router.db_for_read(PeerStatistic)]
+    table = connection.ops.quote_name(PeerStatistic._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(computed_at) FROM {table} WHERE includes_demo = %s",  # noqa: S608 - table name from the model
+            [settings.BENCHMARK_DEMO_MODE],
+        )
+        (newest,) = cursor.fetchone()
+    return str(newest) if newest else "none"
+
+
+@dataclass(frozen=True)
+class ResultsPageState:
+    assessment_id: int
+    is_submitted: bool
+    firm_updated_at: str
+
+
+def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
+    """What a results page needs to find its cached body, if the user may see it; else Http404.
+
+    One plain SQL statement with the same access rule as ``assessments_visible_to``.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such assessment.")
+    connection = connections[router.db_for_read(Assessment)]
+    quote = connection.ops.quote_name
+    sql = (
+        "SELECT a.id, a.status, f.updated_at "  # noqa: S608 - table names from the models
+        f"FROM {quote(Assessment._meta.db_table)} a "
+        f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id "
+        f"JOIN {quote(Membership._meta.db_table)} m ON m.firm_id = a.firm_id "
+        "WHERE a.id = %s AND m.user_id = %s"
     )
-    return newest.isoformat() if newest else "none"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such assessment.")
+    return ResultsPageState(row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]))
 
 
 def peer_group_label(scope: str | None, firm: Firm) -> str:

@@ -22,7 +22,7 @@ from questionnaires.selectors import version_content
 from . import selectors, services
 from .forms import FirmForm, PillarAnswersForm
 from .models import Assessment
-from .pages import questionnaire_page_html, results_body_html
+from .pages import questionnaire_page_html, results_page_html
 
 
 def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> HttpResponse:
@@ -189,8 +189,8 @@ def submit(request: HttpRequest, assessment_id: int) -> HttpResponse:
 
 @login_required
 def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = selectors.assessment_for(request.user, assessment_id)
-    if not assessment.is_submitted:
+    state = selectors.results_page_state(request.user, assessment_id)
+    if not state.is_submitted:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to see your results."))
-        return redirect("assessments:review", assessment_id=assessment.pk)
-    return render(request, "assessments/results.html", {"body": results_body_html(assessment)})
+        return redirect("assessments:review", assessment_id=assessment_id)
+    return HttpResponse(results_page_html(request, state))
