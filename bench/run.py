@@ -585,7 +585,7 @@ def table(results: list[Result], date: datetime.datetime) -> str:
     baseline = results[0]
     lines = [
         headline(date),
-        f"{'scenario':<22} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>8} {'vs ' + baseline.scenario.name:>11}",
+        f"{'scenario':<30} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>8} {'vs ' + baseline.scenario.name:>11}",
     ]
     notes = []
     for result in results:
@@ -606,7 +606,7 @@ def table(results: list[Result], date: datetime.datetime) -> str:
         verdict = budget_ok(result, baseline)
         if verdict is not None:
             figures += f"   (budget >= {result.scenario.budget:.2f}: {'OK' if verdict else 'FAIL'})"
-        lines.append(f"{result.scenario.label:<22} {figures}")
+        lines.append(f"{result.scenario.label:<30} {figures}")
     rounds = "; ".join(
         f"{r.scenario.name} {' / '.join(f'{v:.0f}' for v in r.rounds_req_per_s)}" for r in results if r.rounds_req_per_s
     )
