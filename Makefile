@@ -18,6 +18,7 @@ setup-dev:
 db: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
+	$(PY) manage.py load_reference_statistics
 	$(PY) manage.py generate_demo_data
 
 # Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.

@@ -159,5 +159,6 @@ def _results_body(assessment: Any) -> str:
             "peers": selectors.peer_comparison_for(assessment),
             "history": history,
             "changes": selectors.changes_since_previous(history, assessment),
+            "official": selectors.official_comparison_for(assessment),
         },
     )

@@ -17,8 +17,16 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from questionnaires.models import Question
+from questionnaires.official import (
+    MICRO_NOTE,
+    DigitalIntensity,
+    OfficialRow,
+    digital_intensity,
+    official_comparison,
+    source_line_for,
+)
 from questionnaires.scoring import LEVEL_LABELS
-from questionnaires.selectors import VersionContent, version_content
+from questionnaires.selectors import VersionContent, official_reference_for, version_content
 from readiness.models import User
 
 from .benchmarks import PEER_SCOPES, narrowest_group, percentile_from_table, quartiles_from_table
@@ -437,3 +445,27 @@ def changes_since_previous(history: list[HistoryPoint], assessment: Assessment) 
         change(p.code, p.label(), previous.pillars.get(p.code), current.pillars.get(p.code)) for p in content.pillars
     ]
     return rows
+
+
+@dataclass(frozen=True)
+class OfficialComparison:
+    rows: tuple[OfficialRow, ...]
+    digital_intensity: DigitalIntensity
+    source: str  # the Eurostat acknowledgement for the figures shown
+    micro_note: str  # "" unless the firm is a micro-firm
+
+
+def official_comparison_for(assessment: Assessment) -> OfficialComparison:
+    """The firm's answers beside official statistics for its country and size class (two queries)."""
+    firm = assessment.firm
+    country = firm.country.code
+    answers = answers_of(assessment)
+    reference = official_reference_for(country=country, size_class=firm.size_class)
+    rows = tuple(official_comparison(answers, country, firm.size_class, reference.catalogue.links, reference.figures))
+    dii = digital_intensity(answers, country, firm.size_class, reference.catalogue.digital_intensity, reference.figures)
+    return OfficialComparison(
+        rows=rows,
+        digital_intensity=dii,
+        source=source_line_for(rows, dii),
+        micro_note=str(MICRO_NOTE) if firm.size_class == "micro" else "",
+    )

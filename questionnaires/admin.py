@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Choice, Pillar, Question, QuestionnaireVersion
+from .models import Choice, Pillar, Question, QuestionnaireVersion, ReferenceFigure
 
 
 def _version_of(obj: Any) -> QuestionnaireVersion | None:
@@ -85,3 +85,21 @@ class QuestionAdmin(ReadOnlyWhenPublished):
     search_fields = ["code", "source"]
     readonly_fields = ["version", "pillar", "code", "position", "kind"]
     inlines = [ChoiceInline]
+
+
+@admin.register(ReferenceFigure)
+class ReferenceFigureAdmin(admin.ModelAdmin):
+    """Read-only: figures come from the files in questionnaires/reference/ (load_reference_statistics)."""
+
+    list_display = ["dataset", "indic_is", "geo", "size_emp", "year", "value_pct", "flag", "vintage"]
+    list_filter = ["dataset", "indic_is", "size_emp", "year", "vintage"]
+    search_fields = ["indic_is", "indicator_label", "geo", "geo_label"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

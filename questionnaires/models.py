@@ -127,3 +127,41 @@ class Choice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}={self.code}"
+
+
+class ReferenceFigure(models.Model):
+    """One official figure (Eurostat), with the source columns every display must cite.
+
+    Rows come only from the files in ``questionnaires/reference/`` through ``manage.py
+    load_reference_statistics``; the comparison with a firm is ``questionnaires.official``.
+    """
+
+    dataset = models.CharField(_("dataset"), max_length=40)
+    indic_is = models.CharField(_("indicator code"), max_length=40)
+    indicator_label = models.CharField(_("indicator"), max_length=300)
+    size_emp = models.CharField(_("size class code"), max_length=10)
+    size_label = models.CharField(_("size class"), max_length=100)
+    nace_r2 = models.CharField(_("activities (NACE Rev. 2)"), max_length=40)
+    geo = models.CharField(_("geography code"), max_length=12)
+    geo_label = models.CharField(_("geography"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("year"))
+    value_pct = models.DecimalField(_("share of enterprises (%)"), max_digits=5, decimal_places=2)
+    flag = models.CharField(_("flag"), max_length=4, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # Year of extraction: Eurostat revises its figures, so the same key can change value.
+    vintage = models.PositiveSmallIntegerField(_("extracted in"))
+    source_file = models.CharField(_("file"), max_length=100)
+
+    class Meta:
+        ordering = ["dataset", "indic_is", "geo", "size_emp", "year"]
+        verbose_name = _("reference figure")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dataset", "indic_is", "size_emp", "nace_r2", "geo", "year"], name="unique_reference_figure"
+            )
+        ]
+        # The comparison reads one country (plus the EU) and a few size codes at a time.
+        indexes = [models.Index(fields=["geo", "size_emp"], name="reference_geo_size")]
+
+    def __str__(self) -> str:
+        return f"{self.dataset} {self.indic_is} {self.geo} {self.size_emp} {self.year}: {self.value_pct}"

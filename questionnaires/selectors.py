@@ -7,10 +7,16 @@ plain, immutable data without a query per question.
 
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from pathlib import Path
 
-from .models import Choice, QuestionnaireVersion, translated
+import yaml
+
+from .models import Choice, QuestionnaireVersion, ReferenceFigure, translated
+from .official import Figure, IndicatorCatalogue, parse_indicator_catalogue, reference_scope
 from .scoring import ChoiceSpec, PillarSpec, QuestionnaireSpec, QuestionSpec
 
 
@@ -180,3 +186,49 @@ def _build_version_content(version_id: int) -> VersionContent:
 def current_version() -> QuestionnaireVersion | None:
     """The most recently published version: new assessments are taken on it."""
     return QuestionnaireVersion.objects.published().order_by("-published_at", "-id").first()
+
+
+# --- Official statistics ------------------------------------------------------------------------
+
+INDICATORS_FILE = Path(__file__).resolve().parent / "content" / "indicators.yaml"
+FIGURE_FIELDS = tuple(field.name for field in dataclass_fields(Figure))
+
+
+@dataclass(frozen=True)
+class OfficialReference:
+    """What ``official.official_comparison`` and ``official.digital_intensity`` need for one firm."""
+
+    catalogue: IndicatorCatalogue
+    figures: tuple[Figure, ...]
+
+
+@functools.cache
+def _indicator_catalogue() -> IndicatorCatalogue:
+    # The file ships with the code and changes only with a deploy: parse it once per process.
+    return parse_indicator_catalogue(yaml.safe_load(INDICATORS_FILE.read_text(encoding="utf-8")), str(INDICATORS_FILE))
+
+
+def official_reference_for(*, country: str | None, size_class: str) -> OfficialReference:
+    """The indicator links and every figure a firm of ``country`` (ISO 3166-1 alpha-2) and
+    ``size_class`` (micro/small/medium/large) can be compared with, in one query.
+
+    Use: ``ref = official_reference_for(country=firm.country.code, size_class=firm.size_class)``,
+    then ``official_comparison(answers, country, size_class, ref.catalogue.links, ref.figures)``
+    and ``digital_intensity(answers, country, size_class, ref.catalogue.digital_intensity,
+    ref.figures)``.
+    """
+    catalogue = _indicator_catalogue()
+    geos, sizes = reference_scope(country, size_class)
+    keys = catalogue.indicator_keys()
+    rows = ReferenceFigure.objects.filter(
+        geo__in=geos,
+        size_emp__in=sizes,
+        dataset__in={dataset for dataset, _code in keys},
+        indic_is__in={code for _dataset, code in keys},
+    ).values(*FIGURE_FIELDS)
+    figures = tuple(
+        Figure(**{**row, "value_pct": float(row["value_pct"])})
+        for row in rows
+        if (row["dataset"], row["indic_is"]) in keys
+    )
+    return OfficialReference(catalogue=catalogue, figures=figures)
