@@ -23,7 +23,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 from questionnaires.rendering import (
@@ -37,7 +37,7 @@ from questionnaires.rendering import (
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent
 
-from . import selectors
+from . import charts, selectors
 
 RESULTS_CACHE_SECONDS = 24 * 3600
 
@@ -147,16 +147,39 @@ def results_page_html(request: HttpRequest, state: selectors.ResultsPageState) -
     return fill_fragment(_results_frame(language), slots={**_frame_slots(request), "body": body})
 
 
+def _results_charts(
+    peers: selectors.PeerComparison, history: list[selectors.HistoryPoint], pillar_rows: list[Any]
+) -> dict[str, tuple[charts.ChartSpec, dict[str, Any]]]:
+    """The results page's charts, from the same numbers as its tables."""
+    overall = next((row for row in peers.rows if row.code == "overall"), None)
+    specs = {
+        "radar": charts.radar_chart([row for row in peers.rows if row.code != "overall"], peers.label),
+        "percentile": charts.percentile_chart(overall.percentile if overall else None, peers.label),
+        "quartiles": charts.quartile_chart(peers.rows),
+        "history": charts.history_chart(
+            [
+                charts.ScoresOnDate(timezone.localdate(point.submitted_at).isoformat(), point.overall, point.pillars)
+                for point in history
+            ],
+            [(row.code, row.title) for row in pillar_rows],
+        ),
+    }
+    return {name: (spec, charts.plotly_figure(spec)) for name, spec in specs.items()}
+
+
 def _results_body(assessment: Any) -> str:
     history = selectors.history_until(assessment)
+    pillar_rows = selectors.pillar_score_rows(assessment)
+    peers = selectors.peer_comparison_for(assessment)
     return render_to_string(
         "assessments/_results_body.html",
         {
             "assessment": assessment,
             "firm": assessment.firm,
             "overall_level_label": LEVEL_LABELS.get(assessment.overall_level, ""),
-            "pillar_rows": selectors.pillar_score_rows(assessment),
-            "peers": selectors.peer_comparison_for(assessment),
+            "pillar_rows": pillar_rows,
+            "peers": peers,
+            "charts": _results_charts(peers, history, pillar_rows),
             "history": history,
             "changes": selectors.changes_since_previous(history, assessment),
             "official": selectors.official_comparison_for(assessment),

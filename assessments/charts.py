@@ -1,0 +1,710 @@
+"""Chart specifications: plain data in, one renderer-neutral description of each chart out.
+
+A results chart is drawn twice: by Plotly in the browser and, later, as static SVG in the PDF
+(no browser there). Both must show the same numbers with the same words, so everything a
+renderer needs — categories, series, axes, colours, the text alternative and the data table —
+is decided here once, in ``ChartSpec``; ``plotly_figure`` is only a translation of it.
+
+Pure like ``benchmarks``: no models, no request, no database. The inputs are described by
+protocol, so the selectors' ``PeerRow`` can be passed as it is; tests, the PDF and the history
+use the plain ``PillarFigures`` and ``ScoresOnDate``.
+
+A missing figure (no score, fewer than K peers) is ``None`` all the way through: a gap in the
+chart and "no score"/"not shown" in the table, never a 0 that would read as a real score.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any, Protocol
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+# The site's brand colour (app.css --brand) is the firm; peers are grey.
+FIRM_COLOUR = "#0b4f6c"
+FIRM_FILL = "rgba(11, 79, 108, 0.15)"
+PEER_COLOUR = "#6c757d"
+PEER_MEDIAN_COLOUR = "#343a40"
+PEER_RANGE_FILL = "rgba(108, 117, 125, 0.3)"
+TRACK_COLOUR = "#e9ecef"
+GRID_COLOUR = "#dee2e6"
+TEXT_COLOUR = "#212529"
+# Pillar lines in the history chart: each at least 3:1 against white (WCAG 1.4.11) and told
+# apart by marker shape too, so colour is never the only cue (WCAG 1.4.1).
+PILLAR_COLOURS = ("#b45309", "#1d6b3a", "#6d28d9", "#b3261e", "#6b6b00", "#be185d", "#0369a1", "#57534e")
+PILLAR_SYMBOLS = ("square", "diamond", "triangle-up", "x", "star", "cross", "triangle-down", "pentagon")
+# Bootstrap's font stack: the page's own font, no web font to download.
+FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+
+SCORE_DECIMALS = 1  # as the results page shows scores (floatformat:1)
+PERCENTILE_DECIMALS = 0
+SAFE_ID = re.compile(r"[a-z][a-z0-9-]*\Z")
+
+
+class ScoreWithPeers(Protocol):
+    """A pillar (or "overall"), the firm's score and the peer quartiles; ``PeerRow`` fits.
+
+    ``None`` where there is no figure: no score, or fewer than K peers.
+    """
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def score(self) -> float | None: ...
+    @property
+    def p25(self) -> float | None: ...
+    @property
+    def median(self) -> float | None: ...
+    @property
+    def p75(self) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class PillarFigures:
+    """Plain-data ``ScoreWithPeers`` for callers without a ``PeerRow`` (tests, the PDF)."""
+
+    code: str
+    title: str
+    score: float | None
+    p25: float | None = None
+    median: float | None = None
+    p75: float | None = None
+
+
+@dataclass(frozen=True)
+class ScoresOnDate:
+    """One submitted assessment in the history: its date (ISO, the user's day) and scores."""
+
+    on: str  # "2026-03-14"
+    overall: float | None
+    pillars: Mapping[str, float | None] = field(default_factory=dict)  # pillar code -> score
+
+    def __post_init__(self) -> None:
+        date.fromisoformat(self.on)  # a malformed date fails here, not in the browser
+
+
+class ChartKind(StrEnum):
+    RADAR = "radar"
+    QUARTILES = "quartiles"
+    PERCENTILE = "percentile"
+    HISTORY = "history"
+
+
+class Role(StrEnum):
+    """Who a series stands for; renderers style by it (the firm stands out, peers recede)."""
+
+    FIRM = "firm"
+    PEERS = "peers"
+    PILLAR = "pillar"
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str  # stable: "firm", "peer_median", "peer_middle_half", "overall" or a pillar code
+    name: str  # legend text
+    role: Role
+    colour: str
+    values: tuple[float | None, ...]  # one per category; None is a gap
+    # Ranges (the middle half of peers): from lows to highs, one pair per category.
+    lows: tuple[float | None, ...] = ()
+    highs: tuple[float | None, ...] = ()
+
+
+@dataclass(frozen=True)
+class Axis:
+    title: str
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A fixed mark on the value axis, such as 50 = the middle of the peer group."""
+
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class TableCell:
+    value: float | None  # exactly the input
+    text: str  # as shown: rounded and localised, or words for a missing figure
+
+
+@dataclass(frozen=True)
+class TableRow:
+    title: str
+    cells: tuple[TableCell, ...]
+
+
+@dataclass(frozen=True)
+class ChartTable:
+    """The chart's numbers as a table: the text alternative a sighted keyboard user can scan."""
+
+    caption: str
+    row_header: str  # heading of the first column (the row titles)
+    columns: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    id: str  # HTML id of the chart container; unique on the page
+    kind: ChartKind
+    title: str
+    description: str  # the text alternative, in words, with every number
+    categories: tuple[str, ...]  # pillar titles, or ISO dates for the history
+    series: tuple[Series, ...]
+    category_axis: Axis
+    value_axis: Axis
+    table: ChartTable
+    references: tuple[ReferenceLine, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not SAFE_ID.match(self.id):
+            raise ValueError(f"chart id {self.id!r} is not a plain lower-case HTML id")
+        for series in self.series:
+            lengths = {len(series.values), *((len(series.lows), len(series.highs)) if series.lows else ())}
+            if lengths != {len(self.categories)}:
+                raise ValueError(f"series {series.key!r} does not have one value per category")
+
+    @property
+    def data_id(self) -> str:
+        """The id of the ``json_script`` element holding the figure."""
+        return f"{self.id}-data"
+
+    @property
+    def is_empty(self) -> bool:
+        return all(v is None for s in self.series for v in (*s.values, *s.lows, *s.highs))
+
+
+def radar_chart(pillars: Sequence[ScoreWithPeers], peer_label: str, *, chart_id: str = "chart-radar") -> ChartSpec:
+    """The firm's pillar scores against the peer median, all pillars at a glance (0–100).
+
+    Pass the pillars only (not the "overall" row of a ``PeerComparison``). A pillar without a
+    score, or with fewer than K peers, is a gap in its line.
+
+    >>> spec = radar_chart(
+    ...     [
+    ...         PillarFigures("skills", "Digital skills", 44.0, median=51.0),
+    ...         PillarFigures("data", "Data", None, median=48.0),
+    ...     ],
+    ...     peer_label="Small firms in Italy",
+    ... )
+    >>> print(spec.description)  # doctest: +NORMALIZE_WHITESPACE
+    Your scores compared with the peer median of Small firms in Italy:
+    Digital skills 44.0 (peers 51.0); Data no score (peers 48.0).
+    >>> [(s.key, s.values) for s in spec.series]
+    [('peer_median', (51.0, 48.0)), ('firm', (44.0, None))]
+    """
+    titles = tuple(p.title for p in pillars)
+    scores = tuple(p.score for p in pillars)
+    medians = tuple(p.median for p in pillars)
+    parts = [
+        _("%(pillar)s %(score)s (peers %(median)s)")
+        % {"pillar": p.title, "score": _score_words(p.score), "median": _peer_words(p.median)}
+        for p in pillars
+    ]
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.RADAR,
+        title=_("Your pillar scores and the peer median"),
+        description=_("Your scores compared with the peer median of %(group)s: %(scores)s.")
+        % {"group": peer_label, "scores": "; ".join(parts)},
+        categories=titles,
+        series=(
+            Series("peer_median", _("Peer median"), Role.PEERS, PEER_COLOUR, medians),
+            Series("firm", _("You"), Role.FIRM, FIRM_COLOUR, scores),
+        ),
+        category_axis=Axis(_("Pillar")),
+        value_axis=Axis(_("Score"), 0, 100),
+        table=ChartTable(
+            caption=_("Your pillar scores and the median of %(group)s") % {"group": peer_label},
+            row_header=_("Pillar"),
+            columns=(_("You"), _("Peer median")),
+            rows=tuple(
+                TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, SCORE_DECIMALS))) for p in pillars
+            ),
+        ),
+    )
+
+
+def quartile_chart(rows: Sequence[ScoreWithPeers], *, chart_id: str = "chart-quartiles") -> ChartSpec:
+    """Per pillar (and overall, if passed), the firm's score against the middle half of its peers.
+
+    Feed it ``PeerComparison.rows`` as they are; where fewer than K peers have a score the
+    peer range is left out (and so is the firm's mark if it has no score).
+
+    >>> spec = quartile_chart([PillarFigures("overall", "Overall", 55.0, 40.0, 50.0, 62.5)])
+    >>> spec.description
+    'Your scores and the middle half of your peers: Overall: you 55.0; peers 40.0 to 62.5, median 50.0.'
+    >>> [cell.text for cell in spec.table.rows[0].cells]
+    ['55.0', '40.0', '50.0', '62.5']
+    """
+    parts = []
+    for row in rows:
+        if row.p25 is None or row.median is None or row.p75 is None:
+            peers = _("peers not shown (too few)")
+        else:
+            peers = _("peers %(p25)s to %(p75)s, median %(median)s") % {
+                "p25": _number(row.p25, SCORE_DECIMALS),
+                "p75": _number(row.p75, SCORE_DECIMALS),
+                "median": _number(row.median, SCORE_DECIMALS),
+            }
+        parts.append(
+            _("%(pillar)s: you %(score)s; %(peers)s")
+            % {"pillar": row.title, "score": _score_words(row.score), "peers": peers}
+        )
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.QUARTILES,
+        title=_("Where you stand among your peers"),
+        description=_("Your scores and the middle half of your peers: %(rows)s.") % {"rows": ". ".join(parts)},
+        categories=tuple(row.title for row in rows),
+        series=(
+            Series(
+                "peer_middle_half",
+                _("Middle half of peers"),
+                Role.PEERS,
+                PEER_COLOUR,
+                values=tuple(row.median for row in rows),
+                lows=tuple(row.p25 for row in rows),
+                highs=tuple(row.p75 for row in rows),
+            ),
+            Series("peer_median", _("Peer median"), Role.PEERS, PEER_MEDIAN_COLOUR, tuple(row.median for row in rows)),
+            Series("firm", _("You"), Role.FIRM, FIRM_COLOUR, tuple(row.score for row in rows)),
+        ),
+        category_axis=Axis(_("Pillar")),
+        value_axis=Axis(_("Score"), 0, 100),
+        table=ChartTable(
+            caption=_("Your scores against the quartiles of your peer group"),
+            row_header=_("Pillar"),
+            columns=(_("You"), _("Lower quartile"), _("Peer median"), _("Upper quartile")),
+            rows=tuple(
+                TableRow(
+                    row.title,
+                    (
+                        _score_cell(row.score),
+                        _peer_cell(row.p25, SCORE_DECIMALS),
+                        _peer_cell(row.median, SCORE_DECIMALS),
+                        _peer_cell(row.p75, SCORE_DECIMALS),
+                    ),
+                )
+                for row in rows
+            ),
+        ),
+    )
+
+
+def percentile_chart(percentile: float | None, label: str, *, chart_id: str = "chart-percentile") -> ChartSpec:
+    """The overall score's percentile in the peer group ``label``, on a 0–100 bar.
+
+    ``percentile`` is ``PeerRow.percentile`` of the "overall" row; ``None`` (too few peers)
+    gives an empty bar and says so.
+
+    >>> spec = percentile_chart(62.0, "Small firms in Italy")
+    >>> spec.description
+    'Your overall percentile among Small firms in Italy: 62 of 100. 50 is the middle of the group.'
+    >>> spec.series[0].values, spec.references[0].value
+    ((62.0,), 50.0)
+    """
+    title = _("Your overall percentile")
+    if percentile is None:
+        description = _("Your overall percentile among %(group)s: not shown, too few peers have a score.") % {
+            "group": label
+        }
+    else:
+        description = _(
+            "Your overall percentile among %(group)s: %(percentile)s of 100. 50 is the middle of the group."
+        ) % {
+            "group": label,
+            "percentile": _number(percentile, PERCENTILE_DECIMALS),
+        }
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.PERCENTILE,
+        title=title,
+        description=description,
+        categories=(title,),
+        series=(Series("firm", title, Role.FIRM, FIRM_COLOUR, (percentile,)),),
+        category_axis=Axis(""),
+        value_axis=Axis(_("Percentile"), 0, 100),
+        table=ChartTable(
+            caption=_("Your overall percentile among %(group)s") % {"group": label},
+            row_header=_("Score"),
+            columns=(_("Percentile"),),
+            rows=(TableRow(_("Overall"), (_peer_cell(percentile, PERCENTILE_DECIMALS),)),),
+        ),
+        references=(ReferenceLine(50.0, _("Middle of the group")),),
+    )
+
+
+def history_chart(
+    points: Sequence[ScoresOnDate], pillars: Sequence[tuple[str, str]] = (), *, chart_id: str = "chart-history"
+) -> ChartSpec:
+    """Overall and pillar scores over time, one point per submitted assessment.
+
+    ``pillars`` are the (code, title) pairs to draw besides the overall score, in their order
+    (the current version's pillars); a pillar an assessment has no score for is a gap.
+    Points are drawn in date order whatever order they come in.
+
+    >>> spec = history_chart(
+    ...     [ScoresOnDate("2026-03-14", 55.0, {"skills": 60.0}), ScoresOnDate("2025-03-01", 48.0, {"skills": None})],
+    ...     pillars=[("skills", "Digital skills")],
+    ... )
+    >>> spec.categories
+    ('2025-03-01', '2026-03-14')
+    >>> [(s.key, s.values) for s in spec.series]
+    [('overall', (48.0, 55.0)), ('skills', (None, 60.0))]
+    >>> print(spec.description)  # doctest: +NORMALIZE_WHITESPACE
+    Your scores over time. Overall: March 1, 2025 48.0, March 14, 2026 55.0.
+    Digital skills: March 1, 2025 no score, March 14, 2026 60.0.
+    """
+    ordered = sorted(points, key=lambda p: p.on)
+    dates = tuple(p.on for p in ordered)
+    shown = tuple(formats.date_format(date.fromisoformat(d), "DATE_FORMAT") for d in dates)
+    series = [Series("overall", _("Overall"), Role.FIRM, FIRM_COLOUR, tuple(p.overall for p in ordered))]
+    for index, (code, title) in enumerate(pillars):
+        colour = PILLAR_COLOURS[index % len(PILLAR_COLOURS)]
+        series.append(Series(code, title, Role.PILLAR, colour, tuple(p.pillars.get(code) for p in ordered)))
+    parts = [
+        _("%(series)s: %(points)s")
+        % {
+            "series": s.name,
+            "points": ", ".join(f"{when} {_score_words(v)}" for when, v in zip(shown, s.values, strict=True)),
+        }
+        for s in series
+    ]
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.HISTORY,
+        title=_("Your scores over time"),
+        description=_("Your scores over time. %(series)s.") % {"series": ". ".join(parts)},
+        categories=dates,
+        series=tuple(series),
+        category_axis=Axis(_("Submitted")),
+        value_axis=Axis(_("Score"), 0, 100),
+        table=ChartTable(
+            caption=_("Your overall and pillar scores at each submitted assessment"),
+            row_header=_("Submitted"),
+            columns=tuple(s.name for s in series),
+            rows=tuple(TableRow(when, tuple(_score_cell(s.values[i]) for s in series)) for i, when in enumerate(shown)),
+        ),
+    )
+
+
+def plotly_figure(spec: ChartSpec) -> dict[str, Any]:
+    """The spec as a Plotly figure, ``{"data": [...], "layout": {...}}``, ready for ``json_script``.
+
+    Plain dicts only: the Plotly Python objects validate every property on construction,
+    which costs far more per request than building the dict (the tests validate instead).
+    The config (no logo, responsive) is ``static/js/charts.js``'s business.
+    """
+    build = {
+        ChartKind.RADAR: _radar_figure,
+        ChartKind.QUARTILES: _quartile_figure,
+        ChartKind.PERCENTILE: _percentile_figure,
+        ChartKind.HISTORY: _history_figure,
+    }[spec.kind]
+    data, layout = build(spec)
+    figure_layout = {
+        "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_COLOUR},
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "paper_bgcolor": "#fff",
+        "plot_bgcolor": "#fff",
+        # Dragging must scroll the page on a phone, not zoom the chart.
+        "dragmode": False,
+        "separators": _separators(),
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.12, "yanchor": "top"},
+        **layout,
+    }
+    if spec.is_empty:
+        figure_layout["annotations"] = [
+            {
+                "text": _text(_("No figures to show")),
+                "showarrow": False,
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+            }
+        ]
+    return {"data": data, "layout": figure_layout}
+
+
+# --- Plotly, one function per kind ---------------------------------------------------------
+
+
+def _radar_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    # Scatterpolar does not close its line: repeat the first pillar at the end.
+    theta = [_wrap(c, 12) for c in spec.categories]
+    theta_closed = [*theta, *theta[:1]]
+    data = []
+    for series in spec.series:
+        firm = series.role is Role.FIRM
+        values = list(series.values)
+        trace: dict[str, Any] = {
+            "type": "scatterpolar",
+            "name": _text(series.name),
+            "r": [*values, *values[:1]],
+            "theta": theta_closed,
+            "mode": "lines+markers",
+            "connectgaps": False,
+            "line": {"color": series.colour, "width": 3 if firm else 2, "dash": "solid" if firm else "dash"},
+            "marker": {"color": series.colour, "size": 8 if firm else 7, "symbol": "circle" if firm else "square"},
+            "hovertemplate": "%{theta}: %{r:.1f}<extra>" + _text(series.name) + "</extra>",
+        }
+        # A filled area with a gap would join across the missing pillar and suggest a score.
+        if firm and None not in values:
+            trace |= {"fill": "toself", "fillcolor": FIRM_FILL}
+        data.append(trace)
+    layout = {
+        # No height: the container's CSS keeps the chart about square at any width (app.css).
+        "autosize": True,
+        # Polar labels get no automatic margin: leave room for a short word each side.
+        "margin": {"l": 76, "r": 76, "t": 44, "b": 16},
+        "polar": {
+            "bgcolor": "#fff",
+            "radialaxis": _polar_value_axis(spec.value_axis, len(theta)),
+            "angularaxis": {
+                "direction": "clockwise",
+                "rotation": 90,
+                "gridcolor": GRID_COLOUR,
+                "linecolor": GRID_COLOUR,
+                "tickfont": {"size": 11},
+            },
+        },
+        "legend": {"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.05, "yanchor": "top"},
+    }
+    return data, layout
+
+
+def _polar_value_axis(axis: Axis, spokes: int) -> dict[str, Any]:
+    return {
+        "range": [axis.minimum, axis.maximum],
+        "tickvals": [25, 50, 75, 100],
+        # Between the first two spokes, so the scale's numbers do not cover a pillar's line.
+        "angle": 90 - 180 / spokes if spokes else 90,
+        "gridcolor": GRID_COLOUR,
+        "linecolor": GRID_COLOUR,
+        "tickfont": {"size": 10, "color": PEER_COLOUR},
+    }
+
+
+def _quartile_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    categories = [_wrap(c, 16) for c in spec.categories]
+    data: list[dict[str, Any]] = []
+    for series in spec.series:
+        name = _text(series.name)
+        if series.lows:
+            # A bar from p25 to p75: Plotly bars have a base and a length.
+            lengths = [
+                None if low is None or high is None else high - low
+                for low, high in zip(series.lows, series.highs, strict=True)
+            ]
+            data.append(
+                {
+                    "type": "bar",
+                    "orientation": "h",
+                    "name": name,
+                    "y": categories,
+                    "x": lengths,
+                    "base": list(series.lows),
+                    "customdata": [[low, high] for low, high in zip(series.lows, series.highs, strict=True)],
+                    "marker": {"color": PEER_RANGE_FILL, "line": {"color": series.colour, "width": 1}},
+                    "hovertemplate": "%{y}: %{customdata[0]:.1f}–%{customdata[1]:.1f}<extra>" + name + "</extra>",
+                }
+            )
+            continue
+        firm = series.role is Role.FIRM
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": name,
+                "y": categories,
+                "x": list(series.values),
+                "marker": (
+                    {"color": series.colour, "size": 14, "symbol": "diamond", "line": {"color": "#fff", "width": 1}}
+                    if firm
+                    else {"color": series.colour, "size": 22, "symbol": "line-ns-open", "line": {"width": 3}}
+                ),
+                "hovertemplate": "%{y}: %{x:.1f}<extra>" + name + "</extra>",
+            }
+        )
+    height = 110 + 46 * len(categories)  # a row per pillar, room for the axis and the legend
+    layout = {
+        "height": height,
+        "margin": {"l": 8, "r": 16, "t": 8, "b": 40},
+        "barmode": "overlay",
+        "bargap": 0.45,
+        "xaxis": _cartesian_value_axis(spec.value_axis),
+        "yaxis": {"type": "category", "autorange": "reversed", "automargin": True, "fixedrange": True},
+        # Below the axis's numbers whatever the number of rows (y is a fraction of the plot).
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -60 / height, "yanchor": "top"},
+    }
+    return data, layout
+
+
+def _percentile_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    (series,) = spec.series
+    name = _text(series.name)
+    data = [
+        # The grey track shows the whole 0–100 range the firm's bar fills part of.
+        {
+            "type": "bar",
+            "orientation": "h",
+            "y": [name],
+            "x": [spec.value_axis.maximum],
+            "marker": {"color": TRACK_COLOUR},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        },
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": [name],
+            "x": list(series.values),
+            "marker": {"color": series.colour},
+            "hovertemplate": "%{x:.0f}<extra>" + name + "</extra>",
+            "showlegend": False,
+        },
+    ]
+    layout = {
+        "height": 150,
+        "margin": {"l": 8, "r": 16, "t": 36, "b": 40},
+        "barmode": "overlay",
+        "bargap": 0.35,
+        "showlegend": False,
+        "xaxis": _cartesian_value_axis(spec.value_axis),
+        "yaxis": {"showticklabels": False, "fixedrange": True},
+        "shapes": [
+            {
+                "type": "line",
+                "x0": ref.value,
+                "x1": ref.value,
+                "y0": 0,
+                "y1": 1,
+                "yref": "paper",
+                "line": {"color": PEER_MEDIAN_COLOUR, "width": 2, "dash": "dash"},
+            }
+            for ref in spec.references
+        ],
+        "annotations": [
+            {
+                "text": _text(ref.label),
+                "x": ref.value,
+                "y": 1,
+                "yref": "paper",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12, "color": PEER_MEDIAN_COLOUR},
+            }
+            for ref in spec.references
+        ],
+    }
+    return data, layout
+
+
+def _history_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dates = list(spec.categories)
+    data = []
+    for index, series in enumerate(spec.series):
+        firm = series.role is Role.FIRM
+        name = _text(series.name)
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": dates,
+                "y": list(series.values),
+                "connectgaps": False,
+                "line": {"color": series.colour, "width": 3 if firm else 1.5, "dash": "solid" if firm else "dot"},
+                "marker": {
+                    "color": series.colour,
+                    "size": 9 if firm else 7,
+                    "symbol": "circle" if firm else PILLAR_SYMBOLS[(index - 1) % len(PILLAR_SYMBOLS)],
+                },
+                "hovertemplate": "%{x|%Y-%m-%d}: %{y:.1f}<extra>" + name + "</extra>",
+            }
+        )
+    layout = {
+        "height": 420,
+        # Room on the right for half of the last date's label.
+        "margin": {"l": 36, "r": 40, "t": 16, "b": 40},
+        "hovermode": "closest",
+        # Ticks at the assessments' dates only: a sparse history gets no empty months.
+        "xaxis": {
+            "type": "date",
+            "tickvals": dates,
+            "tickformat": "%Y-%m-%d",
+            "fixedrange": True,
+            "gridcolor": GRID_COLOUR,
+            "automargin": True,
+        },
+        # No "0" label: on a phone it runs into the first date's.
+        "yaxis": {**_cartesian_value_axis(spec.value_axis), "tickvals": [25, 50, 75, 100]},
+        "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"},
+    }
+    return data, layout
+
+
+def _cartesian_value_axis(axis: Axis) -> dict[str, Any]:
+    return {
+        "range": [axis.minimum, axis.maximum],
+        "tickvals": [0, 25, 50, 75, 100],
+        "fixedrange": True,
+        "gridcolor": GRID_COLOUR,
+        "zeroline": False,
+    }
+
+
+# --- Words and numbers ---------------------------------------------------------------------
+
+
+def _number(value: float, decimals: int) -> str:
+    """Rounded half up like the template filter floatformat, in the active locale."""
+    rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return formats.number_format(rounded, decimal_pos=decimals)
+
+
+def _score_words(score: float | None) -> str:
+    return _("no score") if score is None else _number(score, SCORE_DECIMALS)
+
+
+def _peer_words(value: float | None) -> str:
+    return _("not shown") if value is None else _number(value, SCORE_DECIMALS)
+
+
+def _score_cell(score: float | None) -> TableCell:
+    return TableCell(score, _score_words(score))
+
+
+def _peer_cell(value: float | None, decimals: int) -> TableCell:
+    return TableCell(value, _("not shown") if value is None else _number(value, decimals))
+
+
+def _separators() -> str:
+    """Plotly's decimal and thousands separators, so hover numbers match the page's."""
+    return f"{formats.get_format('DECIMAL_SEPARATOR')}{formats.get_format('THOUSAND_SEPARATOR')}"
+
+
+def _text(value: str) -> str:
+    """Text for Plotly, which reads a small subset of HTML in labels: escape it as text."""
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _wrap(value: str, width: int) -> str:
+    """A long label on several lines (Plotly's <br>), so it fits a 320 px wide screen."""
+    return "<br>".join(textwrap.wrap(_text(value), width, break_long_words=False)) or _text(value)
