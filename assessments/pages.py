@@ -13,6 +13,7 @@ assessment, language and peer-statistics refresh and kept in the cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
 
@@ -40,6 +41,15 @@ from questionnaires.selectors import PillarView, VersionContent
 from . import charts, selectors
 
 RESULTS_CACHE_SECONDS = 24 * 3600
+RESULTS_BODY_TEMPLATES = ("assessments/_results_body.html", "assessments/_chart.html")
+
+
+@functools.cache
+def _results_templates_digest() -> str:
+    """Part of the results cache key, so a deploy that changes the page never serves old HTML
+    from a cache shared between releases."""
+    sources = (get_template(name).template.source for name in RESULTS_BODY_TEMPLATES)
+    return hashlib.sha256("".join(sources).encode()).hexdigest()[:16]
 
 
 def _frame_context(*slots: str) -> dict[str, Any]:
@@ -132,6 +142,7 @@ def results_page_html(request: HttpRequest, state: selectors.ResultsPageState) -
         for part in (
             state.assessment_id,
             language,
+            _results_templates_digest(),
             selectors.peer_statistics_generation(),
             settings.BENCHMARK_MIN_GROUP,
             settings.BENCHMARK_DEMO_MODE,
