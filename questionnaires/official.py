@@ -514,6 +514,9 @@ class OfficialRow:
     def scope_label(self) -> str:
         return scope_label(self.scope, self.size_emp)
 
+    def source_label(self) -> str:
+        return source_name(self.dataset, self.indic_is)
+
     @property
     def value_pct(self) -> float | None:
         return self.figure.value_pct if self.figure else None
@@ -766,10 +769,24 @@ def dii_distribution(
 # Citing
 
 
+# Figures that Eurostat publishes in an article rather than under a dataset code carry a code of
+# ours (questionnaires/reference/README.md); pages name the article, never the invented code.
+PUBLISHED_IN = {
+    "ict_env_2022": _("Statistics Explained, \u201cICT in enterprises and the environment\u201d"),
+}
+
+
+def source_name(dataset: str, indic_is: str = "") -> str:
+    """How a page cites a figure's source: the dataset and indicator codes, or the article."""
+    if dataset in PUBLISHED_IN:
+        return str(PUBLISHED_IN[dataset])
+    return f"{dataset} {indic_is}".strip()
+
+
 def source_line(datasets: Iterable[str], vintage: int | None) -> str:
     """The acknowledgement Eurostat's reuse terms ask for, e.g. "Source: Eurostat (isoc_e_dii,
     isoc_eb_ai), extracted 2026." Datasets keep their first-seen order, without repeats."""
-    names = ", ".join(dict.fromkeys(datasets))
+    names = ", ".join(dict.fromkeys(source_name(dataset) for dataset in datasets))
     if vintage is None:
         return str(_("Source: Eurostat (%(datasets)s).")) % {"datasets": names}
     return str(_("Source: Eurostat (%(datasets)s), extracted %(vintage)s.")) % {"datasets": names, "vintage": vintage}

@@ -212,3 +212,27 @@ class TestNoWayAround:
         peers(version, 5)
         compare(mine)
         assert "16 firms" in owner_client.get(url).content.decode()
+
+
+def test_chart_data_match_the_page_numbers(
+    mine: Assessment, version: QuestionnaireVersion, owner_client: Client
+) -> None:
+    import json
+    import re
+
+    peers(version, 10)
+    compare(mine)
+    html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk})).content.decode()
+    figures = {
+        match.group(1): json.loads(match.group(2))
+        for match in re.finditer(r'<script id="([\w-]+)" type="application/json">(.*?)</script>', html, re.S)
+    }
+    radar = next(figure for key, figure in figures.items() if "radar" in key)
+    traces = {trace["name"]: trace["r"] for trace in radar["data"]}
+    you = next(values for name, values in traces.items() if name == "You")
+    median = next(values for name, values in traces.items() if name != "You")
+    rows = {row.code: row for row in peer_comparison_for(mine).rows}
+    pillars = [code for code in PILLARS]
+    assert [v for v in you if v is not None][: len(pillars)] == [rows[c].score for c in pillars]
+    assert [v for v in median if v is not None][: len(pillars)] == [rows[c].median for c in pillars]
+    assert "55.0" in html and f"{rows['skills'].median:.1f}" in html
