@@ -33,6 +33,7 @@ from typing import Any
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .loader import ContentError
 from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 
 EU27 = "EU27_2020"
@@ -127,19 +128,9 @@ def _text_in(texts: Mapping[str, str], language: str | None) -> str:
     return texts.get(language) or texts.get("en") or ""
 
 
-class ReferenceDataError(Exception):
+class ReferenceDataError(ContentError):
     """Reference data (a figures file, the indicator links) that cannot be used; ``problems``
     lists every reason found, each naming the file and, for figures, the line."""
-
-    def __init__(self, path: str, problems: list[str]) -> None:
-        self.path = path
-        self.problems = problems
-        super().__init__(f"{path}: " + "; ".join(problems))
-
-    def __str__(self) -> str:
-        lines = [f"{self.path}: {len(self.problems)} problem(s); nothing was loaded."]
-        lines += [f"  - {problem}" for problem in self.problems]
-        return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------------
