@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import Choice, Pillar, Question, QuestionnaireVersion, ReferenceFigure
+from .models import Choice, Pillar, PolicyExample, Question, QuestionnaireVersion, ReferenceFigure
 
 
 def _version_of(obj: Any) -> QuestionnaireVersion | None:
@@ -96,6 +96,24 @@ class ReferenceFigureAdmin(admin.ModelAdmin):
     search_fields = ["indic_is", "indicator_label", "geo", "geo_label"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(PolicyExample)
+class PolicyExampleAdmin(admin.ModelAdmin):
+    """Read-only: the catalogue is edited in its YAML file and loaded with load_policy_examples."""
+
+    list_display = ["code", "catalogue", "pillars", "actors"]
+    list_filter = ["catalogue"]
+    search_fields = ["code", "source"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

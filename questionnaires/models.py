@@ -165,3 +165,43 @@ class ReferenceFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset} {self.indic_is} {self.geo} {self.size_emp} {self.year}: {self.value_pct}"
+
+
+class PolicyExample(models.Model):
+    """A kind of public support the policy documents describe, in our own words, with its source.
+
+    Loaded from ``content/policy-examples-<label>.yaml`` (``load_policy_examples``); a loaded
+    catalogue label never changes, like a questionnaire version.
+    """
+
+    class Actor(models.TextChoices):
+        FIRM = "firm", _("Firms")
+        AGENCY = "agency", _("Business-support agencies")
+        GOVERNMENT = "government", _("Governments")
+
+    catalogue = models.CharField(max_length=40, db_index=True)  # the file's label
+    content_hash = models.CharField(max_length=64)  # of the whole catalogue
+    code = models.SlugField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    title = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict)
+    look_for = models.JSONField(default=dict)
+    source = models.TextField()
+    pillars = models.JSONField(default=list)
+    actors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["catalogue", "position"]
+        constraints = [models.UniqueConstraint(fields=["catalogue", "code"], name="unique_policy_example_code")]
+
+    def __str__(self) -> str:
+        return f"{self.catalogue}/{self.code}"
+
+    def title_text(self) -> str:
+        return translated(self.title)
+
+    def summary_text(self) -> str:
+        return translated(self.summary)
+
+    def look_for_text(self) -> str:
+        return translated(self.look_for)

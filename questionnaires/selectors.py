@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .models import Choice, QuestionnaireVersion, ReferenceFigure, translated
+from .models import Choice, PolicyExample, QuestionnaireVersion, ReferenceFigure, translated
 from .official import Figure, IndicatorCatalogue, parse_indicator_catalogue, reference_scope
 from .scoring import ChoiceSpec, PillarSpec, QuestionnaireSpec, QuestionSpec
 
@@ -232,3 +232,19 @@ def official_reference_for(*, country: str | None, size_class: str) -> OfficialR
         if (row["dataset"], row["indic_is"]) in keys
     )
     return OfficialReference(catalogue=catalogue, figures=figures)
+
+
+# --- Policy examples ----------------------------------------------------------------------------
+
+
+def policy_examples(*, pillar: str | None = None, actor: str | None = None) -> list[PolicyExample]:
+    """The latest catalogue's examples, optionally those serving a pillar or acted on by an actor.
+
+    The catalogue is a few dozen rows: filtered here rather than with JSON lookups, which
+    SQLite does not offer for lists.
+    """
+    latest = PolicyExample.objects.order_by("-id").values_list("catalogue", flat=True).first()
+    if latest is None:
+        return []
+    examples = list(PolicyExample.objects.filter(catalogue=latest))
+    return [e for e in examples if (pillar is None or pillar in e.pillars) and (actor is None or actor in e.actors)]

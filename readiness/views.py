@@ -5,12 +5,24 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
+from questionnaires import selectors as content_selectors
+from questionnaires.loader import KNOWN_PILLARS
+from questionnaires.models import PolicyExample
 from questionnaires.scoring import LEVEL_LABELS, LEVEL_RANGES, METHOD_VERSION
 from questionnaires.selectors import current_version, version_content
 
 from .forms import SignupForm
+
+PILLAR_TITLES = [
+    ("skills", _("Digital skills")),
+    ("data", _("Data access and use")),
+    ("cyber", _("Cybersecurity")),
+    ("ai", _("AI adoption")),
+    ("green", _("Green transition")),
+]
 
 
 @require_GET
@@ -31,6 +43,26 @@ def methodology(request: HttpRequest) -> HttpResponse:
         request,
         "readiness/methodology.html",
         {"content": content, "levels": levels, "method_version": METHOD_VERSION},
+    )
+
+
+def policy_examples(request: HttpRequest) -> HttpResponse:
+    """The public catalogue of policy examples, filterable by pillar and by who acts."""
+    pillar = request.GET.get("pillar") or None
+    actor = request.GET.get("actor") or None
+    # Unknown filter values are ignored rather than answered with an empty list.
+    pillar = pillar if pillar in KNOWN_PILLARS else None
+    actor = actor if actor in PolicyExample.Actor.values else None
+    return render(
+        request,
+        "readiness/policy_examples.html",
+        {
+            "examples": content_selectors.policy_examples(pillar=pillar, actor=actor),
+            "pillar": pillar,
+            "actor": actor,
+            "pillar_choices": PILLAR_TITLES,
+            "actor_choices": PolicyExample.Actor.choices,
+        },
     )
 
 
