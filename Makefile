@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 QUESTIONNAIRE ?= questionnaires/content/readiness-2026.1.yaml
+POLICY_EXAMPLES ?= questionnaires/content/policy-examples-2026.1.yaml
 
 .PHONY: run test setup setup-dev db bench lint format clean
 
@@ -19,6 +20,7 @@ db: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
 	$(PY) manage.py load_reference_statistics
+	$(PY) manage.py load_policy_examples $(POLICY_EXAMPLES)
 	$(PY) manage.py generate_demo_data
 
 # Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.

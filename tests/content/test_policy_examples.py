@@ -93,3 +93,26 @@ class TestPage:
 
     def test_empty_catalogue(self) -> None:
         assert "No policy example matches" in Client().get(reverse("policy_examples")).content.decode()
+
+
+def test_the_shipped_catalogue() -> None:
+    """At least 30 examples from all four seeds, every pillar and every actor, each citing a seed file."""
+    import re
+
+    from questionnaires.loader import KNOWN_PILLARS
+    from questionnaires.policies import parse_policy_examples
+
+    path = Path(__file__).resolve().parents[2] / "questionnaires" / "content" / "policy-examples-2026.1.yaml"
+    _label, examples = parse_policy_examples(yaml.safe_load(path.read_text()), str(path))
+    assert len(examples) >= 30
+    for pillar in KNOWN_PILLARS:
+        assert sum(pillar in e.pillars for e in examples) >= 5, pillar
+    for actor in ("firm", "agency", "government"):
+        assert any(actor in e.actors for e in examples), actor
+    cited = {name for e in examples for name in re.findall(r"\d{3}_[0-9a-f]{16}\.txt", e.source)}
+    assert cited == {
+        "000_7b14055dea39cffc.txt",
+        "001_45476b91a6a569c3.txt",
+        "002_50b4064faa11e839.txt",
+        "003_9fb1818520dbe4d0.txt",
+    }
