@@ -7,8 +7,10 @@ user is reported as missing (404), so an outsider cannot even learn that it exis
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connections, router
@@ -197,6 +199,32 @@ def answer_review_rows(assessment: Assessment, content: VersionContent | None = 
     return reviews
 
 
+def _visible_assessment_rows(
+    user: User, assessment_id: int, columns: str, joins: Callable[[Callable[[str], str]], str]
+) -> list[tuple[Any, ...]]:
+    """Rows of one plain SQL statement about an assessment the user may see; else Http404.
+
+    For the hot pages (``bench/``), where one statement replaces several ORM queries. The
+    access rule is ``assessments_visible_to``'s (membership of the firm), written once here.
+    ``joins`` receives the database's quote function and returns the extra JOIN clauses.
+    """
+    if not user.is_authenticated:
+        raise Http404("No such assessment.")
+    connection = connections[router.db_for_read(Assessment)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {columns} FROM {quote(Assessment._meta.db_table)} a "  # noqa: S608 - names from the models
+        f"JOIN {quote(Membership._meta.db_table)} m ON m.firm_id = a.firm_id "
+        f"{joins(quote)} WHERE a.id = %s AND m.user_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [assessment_id, user.pk])
+        rows = cursor.fetchall()
+    if not rows:
+        raise Http404("No such assessment.")
+    return rows
+
+
 @dataclass(frozen=True)
 class QuestionnairePageState:
     """What one questionnaire page needs of an assessment, read in a single query."""
@@ -212,27 +240,18 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
     """The assessment and all its answers if the user is a member of its firm, else Http404.
 
     The questionnaire page is the hottest path of the product and has a throughput budget
-    (``bench/``): one plain SQL statement here replaces three ORM queries. The access rule
-    is the same as ``assessments_visible_to`` (membership of the firm), and the outsider
-    tests of the page check it.
+    (``bench/``): one plain SQL statement here replaces three ORM queries; the outsider
+    tests of the page check its access rule.
     """
-    if not user.is_authenticated:
-        raise Http404("No such assessment.")
-    connection = connections[router.db_for_read(Assessment)]
-    quote = connection.ops.quote_name
-    sql = (
-        "SELECT a.id, a.version_id, a.status, q.code, ans.choice_codes, ans.is_prefilled "  # noqa: S608 - table names from the models
-        f"FROM {quote(Assessment._meta.db_table)} a "
-        f"JOIN {quote(Membership._meta.db_table)} m ON m.firm_id = a.firm_id "
-        f"LEFT JOIN {quote(Answer._meta.db_table)} ans ON ans.assessment_id = a.id "
-        f"LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = ans.question_id "
-        "WHERE a.id = %s AND m.user_id = %s"
+    rows = _visible_assessment_rows(
+        user,
+        assessment_id,
+        "a.id, a.version_id, a.status, q.code, ans.choice_codes, ans.is_prefilled",
+        lambda quote: (
+            f"LEFT JOIN {quote(Answer._meta.db_table)} ans ON ans.assessment_id = a.id "
+            f"LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = ans.question_id"
+        ),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [assessment_id, user.pk])
-        rows = cursor.fetchall()
-    if not rows:
-        raise Http404("No such assessment.")
     answers: dict[str, list[str]] = {}
     prefilled: set[str] = set()
     for _id, _version, _status, code, codes, is_prefilled in rows:
@@ -344,24 +363,14 @@ class ResultsPageState:
 def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
     """What a results page needs to find its cached body, if the user may see it; else Http404.
 
-    One plain SQL statement with the same access rule as ``assessments_visible_to``.
+    One plain SQL statement, with the access rule of ``_visible_assessment_rows``.
     """
-    if not user.is_authenticated:
-        raise Http404("No such assessment.")
-    connection = connections[router.db_for_read(Assessment)]
-    quote = connection.ops.quote_name
-    sql = (
-        "SELECT a.id, a.status, f.updated_at "  # noqa: S608 - table names from the models
-        f"FROM {quote(Assessment._meta.db_table)} a "
-        f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id "
-        f"JOIN {quote(Membership._meta.db_table)} m ON m.firm_id = a.firm_id "
-        "WHERE a.id = %s AND m.user_id = %s"
+    (row,) = _visible_assessment_rows(
+        user,
+        assessment_id,
+        "a.id, a.status, f.updated_at",
+        lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [assessment_id, user.pk])
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404("No such assessment.")
     return ResultsPageState(row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]))
 
 
