@@ -7,6 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 QUESTIONNAIRE ?= questionnaires/content/readiness-2026.1.yaml
 POLICY_EXAMPLES ?= questionnaires/content/policy-examples-2026.1.yaml
+ACTIONS ?= questionnaires/content/actions-2026.1.yaml
 
 .PHONY: run test setup setup-dev db bench lint format clean
 
@@ -21,6 +22,7 @@ db: setup
 	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
 	$(PY) manage.py load_reference_statistics
 	$(PY) manage.py load_policy_examples $(POLICY_EXAMPLES)
+	$(PY) manage.py load_actions $(ACTIONS)
 	$(PY) manage.py generate_demo_data
 
 # Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.

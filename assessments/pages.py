@@ -39,9 +39,10 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent
 
 from . import charts, selectors
+from .plans import action_plan_for
 
 RESULTS_CACHE_SECONDS = 24 * 3600
-RESULTS_BODY_TEMPLATES = ("assessments/_results_body.html", "assessments/_chart.html")
+RESULTS_BODY_TEMPLATES = ("assessments/_results_body.html", "assessments/_chart.html", "assessments/_action_item.html")
 
 
 @functools.cache
@@ -148,6 +149,7 @@ def results_page_html(request: HttpRequest, state: selectors.ResultsPageState) -
             settings.BENCHMARK_DEMO_MODE,
             # A renamed firm or a changed demo label shows at once.
             state.firm_updated_at,
+            state.actions_generation,
         )
     )
     key = f"results:{state.assessment_id}:{hashlib.sha256(identity.encode()).hexdigest()}"
@@ -194,5 +196,6 @@ def _results_body(assessment: Any) -> str:
             "history": history,
             "changes": selectors.changes_since_previous(history, assessment),
             "official": selectors.official_comparison_for(assessment),
+            "plan": action_plan_for(assessment),
         },
     )

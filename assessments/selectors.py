@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from questionnaires.models import Question
+from questionnaires.models import Action, Question
 from questionnaires.official import (
     MICRO_NOTE,
     DigitalIntensity,
@@ -358,6 +360,10 @@ class ResultsPageState:
     assessment_id: int
     is_submitted: bool
     firm_updated_at: str
+    # The newest action of the version: changes when a new action set is loaded.
+    actions_generation: str
+    firm_name: str = ""
+    submitted_at: datetime | None = None
 
 
 def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
@@ -365,13 +371,23 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
 
     One plain SQL statement, with the access rule of ``_visible_assessment_rows``.
     """
+    action_table = connections[router.db_for_read(Action)].ops.quote_name(Action._meta.db_table)
+    # The newest action of the version: a new action set changes it, and with it the cache keys.
+    actions_generation = f"(SELECT MAX(x.id) FROM {action_table} x WHERE x.version_id = a.version_id)"  # noqa: S608
     (row,) = _visible_assessment_rows(
         user,
         assessment_id,
-        "a.id, a.status, f.updated_at",
+        f"a.id, a.status, f.updated_at, {actions_generation}, f.name, a.submitted_at",
         lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
-    return ResultsPageState(row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]))
+    submitted_at = row[5]
+    if isinstance(submitted_at, str):  # SQLite returns text from a raw query
+        submitted_at = parse_datetime(submitted_at)
+    if submitted_at is not None and timezone.is_naive(submitted_at):
+        submitted_at = timezone.make_aware(submitted_at, UTC)
+    return ResultsPageState(
+        row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]), str(row[3]), row[4], submitted_at
+    )
 
 
 def peer_group_label(scope: str | None, firm: Firm) -> str:

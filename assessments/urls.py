@@ -30,4 +30,5 @@ urlpatterns = [
     path("assessments/<int:assessment_id>/review/", views.review, name="review"),
     path("assessments/<int:assessment_id>/submit/", views.submit, name="submit"),
     path("assessments/<int:assessment_id>/results/", views.results, name="results"),
+    path("assessments/<int:assessment_id>/action-plan.pdf", views.action_plan_pdf, name="action_plan_pdf"),
 ]

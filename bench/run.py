@@ -39,8 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
 WRK_SCRIPT = BENCH_DIR / "request.lua"
 FIXTURE_SCRIPT = BENCH_DIR / "fixture.py"
+PDF_BUILD_SCRIPT = BENCH_DIR / "pdf_build.py"
 RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
 QUESTIONNAIRE = "questionnaires/content/readiness-2026.1.yaml"
+POLICY_EXAMPLES = "questionnaires/content/policy-examples-2026.1.yaml"
+ACTIONS = "questionnaires/content/actions-2026.1.yaml"
+# Median seconds to build one PDF action plan (cold cache), DESIGN "Budgets".
+PDF_BUILD_BUDGET_S = 1.0
 
 HOST = "127.0.0.1"
 GUNICORN_WORKERS = 2  # one per core of the reference machine
@@ -180,6 +185,10 @@ class Session:
         return f"/app/assessments/{self.results_assessment_id}/results/"
 
     @property
+    def action_plan_path(self) -> str:
+        return f"/app/assessments/{self.results_assessment_id}/action-plan.pdf"
+
+    @property
     def save_body(self) -> str:
         """The pillar form as a browser posts it: one field per ticked box, then the button."""
         fields = [("csrfmiddlewaretoken", self.csrf_token)]
@@ -265,6 +274,18 @@ def results_get(session: Session) -> Request:
     return Request("GET", session.results_path, {"Cookie": session.cookie_header})
 
 
+def action_plan_get(session: Session) -> Request:
+    return Request("GET", session.action_plan_path, {"Cookie": session.cookie_header})
+
+
+def is_a_pdf(response: Response, session: Session) -> str | None:
+    """The first request builds the PDF (cold); wrk then measures serving the stored file."""
+    content_type = response.headers.get("Content-Type", "")
+    if content_type != "application/pdf" or not response.body.startswith("%PDF-"):
+        return f"answered {content_type or 'no content type'}, not a PDF"
+    return None
+
+
 def shows_peer_figures(response: Response, session: Session) -> str | None:
     """The results page compares with a peer group drawn from the generated population."""
     if "Peer median" not in response.body:
@@ -316,6 +337,7 @@ SCENARIOS: tuple[Scenario, ...] = (
         check=shows_peer_figures,
         budget=0.25,
     ),
+    Scenario("action_plan_cached", "PDF action plan, cached", action_plan_get, expect_status=200, check=is_a_pdf),
 )
 
 
@@ -462,10 +484,21 @@ def run_python(env: Mapping[str, str], *args: str) -> str:
 
 
 def prepare_database(env: Mapping[str, str]) -> None:
-    say("Fresh database: migrate, collectstatic, load_questionnaire")
+    say("Fresh database: migrate, collectstatic, load_questionnaire, load_policy_examples, load_actions")
     run_python(env, "manage.py", "migrate", "--noinput")
     run_python(env, "manage.py", "collectstatic", "--noinput")
     run_python(env, "manage.py", "load_questionnaire", QUESTIONNAIRE)
+    run_python(env, "manage.py", "load_policy_examples", POLICY_EXAMPLES)
+    run_python(env, "manage.py", "load_actions", ACTIONS)
+
+
+def measure_pdf_build(env: Mapping[str, str], assessment_id: int) -> dict[str, Any]:
+    """Build the complete assessment's PDF several times in one process (no server running)."""
+    say(f"PDF action plan of assessment {assessment_id}: timing builds (cold cache, in-process)")
+    figures = json.loads(run_python(env, str(PDF_BUILD_SCRIPT), str(assessment_id)).strip().splitlines()[-1])
+    figures["budget_s"] = PDF_BUILD_BUDGET_S
+    figures["budget_ok"] = figures["median_s"] <= PDF_BUILD_BUDGET_S
+    return figures
 
 
 def create_fixture(env: Mapping[str, str], email: str, password: str) -> dict[str, Any]:
@@ -663,6 +696,17 @@ def report_json(results: list[Result], date: datetime.datetime) -> dict[str, Any
     }
 
 
+def pdf_build_line(figures: Mapping[str, Any]) -> str:
+    verdict = "OK" if figures["budget_ok"] else "FAIL"
+    return (
+        f"PDF action plan, build (cold cache, in-process): median {figures['median_s'] * 1000:.0f} ms "
+        f"over {len(figures['builds_s'])} builds (min {min(figures['builds_s']) * 1000:.0f}, "
+        f"max {max(figures['builds_s']) * 1000:.0f}; first build in a fresh process "
+        f"{figures['first_build_s'] * 1000:.0f} ms), {figures['pages']} pages, {figures['bytes']:,} bytes"
+        f"   (budget <= {figures['budget_s']:.1f} s: {verdict})"
+    )
+
+
 def failures(results: list[Result]) -> list[str]:
     found = [f"{r.scenario.label}: {r.problem or f'{r.error_count} errors'}" for r in results if r.failed]
     found += [f"{r.scenario.label}: below budget" for r in results if budget_ok(r, results[0]) is False]
@@ -672,13 +716,14 @@ def failures(results: list[Result]) -> list[str]:
 # --- Main ---------------------------------------------------------------------------------------
 
 
-def run() -> list[Result]:
+def run() -> tuple[list[Result], dict[str, Any]]:
     email, password = "bench@example.com", secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="readiness-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
         env = bench_env(workdir)
         prepare_database(env)
         fixture = create_fixture(env, email, password)
+        pdf_build = measure_pdf_build(env, fixture["results_assessment_id"])
         with gunicorn(env, workdir) as port:
             session = open_session(port, fixture, email, password)
             rounds = []
@@ -690,7 +735,7 @@ def run() -> list[Result]:
                 for result in round_results:
                     if result.problem is None and baseline.problem is None and baseline.req_per_s:
                         result.rounds_ratio.append(result.req_per_s / baseline.req_per_s)
-            return [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))]
+            return [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))], pdf_build
 
 
 def median_round(results: list[Result]) -> Result:
@@ -710,7 +755,7 @@ def main() -> int:
         signal.signal(signum, lambda number, frame: sys.exit(128 + number))
     try:
         ensure_wrk()
-        results = run()
+        results, pdf_build = run()
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -720,10 +765,13 @@ def main() -> int:
     date = datetime.datetime.now().astimezone()
     print()
     print(table(results, date))
+    print(pdf_build_line(pdf_build))
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps(report_json(results, date), indent=2) + "\n")
+    RESULTS_FILE.write_text(json.dumps({**report_json(results, date), "pdf_build": pdf_build}, indent=2) + "\n")
     print(f"\nFigures written to {RESULTS_FILE}")
     problems = failures(results)
+    if not pdf_build["budget_ok"]:
+        problems.append(f"PDF build median {pdf_build['median_s']:.3f} s over {PDF_BUILD_BUDGET_S:.1f} s")
     if problems:
         print(f"bench: FAILED — {'; '.join(problems)}", file=sys.stderr)
         return 1

@@ -205,3 +205,52 @@ class PolicyExample(models.Model):
 
     def look_for_text(self) -> str:
         return translated(self.look_for)
+
+
+class Action(models.Model):
+    """A recommended step, triggered by a pillar's level and by specific answers.
+
+    Versioned content like the questionnaire: loaded from ``content/actions-<label>.yaml``
+    (``load_actions``) for one questionnaire version, whose question and choice codes its
+    triggers use; a loaded action set label never changes. The trigger and priority rules are
+    ``questionnaires.recommendations``.
+    """
+
+    class Effort(models.TextChoices):
+        LOW = "low", _("Low effort")
+        MEDIUM = "medium", _("Medium effort")
+        HIGH = "high", _("High effort")
+
+    class Impact(models.TextChoices):
+        LOW = "low", _("Low impact")
+        MEDIUM = "medium", _("Medium impact")
+        HIGH = "high", _("High impact")
+
+    class Horizon(models.TextChoices):
+        SHORT = "short", _("0–3 months")
+        MEDIUM = "medium", _("3–12 months")
+        LONG = "long", _("Over a year")
+
+    version = models.ForeignKey(QuestionnaireVersion, on_delete=models.CASCADE, related_name="actions")
+    action_set = models.CharField(max_length=40, db_index=True)  # the file's label
+    content_hash = models.CharField(max_length=64)  # of the whole set
+    policy_catalogue = models.CharField(max_length=40)  # label of the catalogue `policy_examples` names
+    code = models.SlugField(max_length=60)
+    position = models.PositiveSmallIntegerField()
+    pillar = models.SlugField(max_length=20)
+    title = models.JSONField(default=dict)
+    what_to_do = models.JSONField(default=dict)
+    effort = models.CharField(max_length=8, choices=Effort.choices)
+    impact = models.CharField(max_length=8, choices=Impact.choices)
+    horizon = models.CharField(max_length=8, choices=Horizon.choices)
+    levels = models.JSONField(default=list)  # pillar levels that trigger it
+    answer_triggers = models.JSONField(default=list)  # [{"question", "choices" | "missing"}]
+    policy_examples = models.JSONField(default=list)  # policy-example codes
+    source = models.TextField()
+
+    class Meta:
+        ordering = ["action_set", "position"]
+        constraints = [models.UniqueConstraint(fields=["action_set", "code"], name="unique_action_code_per_set")]
+
+    def __str__(self) -> str:
+        return f"{self.action_set}/{self.code}"

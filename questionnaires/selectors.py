@@ -15,8 +15,10 @@ from pathlib import Path
 
 import yaml
 
-from .models import Choice, PolicyExample, QuestionnaireVersion, ReferenceFigure, translated
+from .actions import action_rule
+from .models import Action, Choice, PolicyExample, QuestionnaireVersion, ReferenceFigure, translated
 from .official import Figure, IndicatorCatalogue, parse_indicator_catalogue, reference_scope
+from .recommendations import ActionRule
 from .scoring import ChoiceSpec, PillarSpec, QuestionnaireSpec, QuestionSpec
 
 
@@ -113,6 +115,7 @@ def clear_version_content_cache() -> None:
     """For tests that rebuild the database under the same ids."""
     with _cache_lock:
         _cache.clear()
+        _action_sets.clear()
 
 
 def _build_version_content(version_id: int) -> VersionContent:
@@ -248,3 +251,108 @@ def policy_examples(*, pillar: str | None = None, actor: str | None = None) -> l
         return []
     examples = list(PolicyExample.objects.filter(catalogue=latest))
     return [e for e in examples if (pillar is None or pillar in e.pillars) and (actor is None or actor in e.actors)]
+
+
+# --- Actions ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyExampleView:
+    code: str
+    title: dict[str, str]
+    summary: dict[str, str]
+    look_for: dict[str, str]
+    source: str
+    pillars: tuple[str, ...]
+    actors: tuple[str, ...]
+
+    def label(self, language: str | None = None) -> str:
+        return translated(self.title, language)
+
+    def summary_text(self, language: str | None = None) -> str:
+        return translated(self.summary, language)
+
+    def look_for_text(self, language: str | None = None) -> str:
+        return translated(self.look_for, language)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    code: str
+    pillar: str
+    title: dict[str, str]
+    what_to_do: dict[str, str]
+    effort: str
+    impact: str
+    horizon: str
+    source: str
+    policy_examples: tuple[PolicyExampleView, ...]
+
+    def label(self, language: str | None = None) -> str:
+        return translated(self.title, language)
+
+    def what_to_do_text(self, language: str | None = None) -> str:
+        return translated(self.what_to_do, language)
+
+
+@dataclass(frozen=True)
+class ActionSetView:
+    """One loaded action set with its rules and the policy examples its actions name."""
+
+    label: str
+    policy_catalogue: str
+    actions: dict[str, ActionView]  # by code, in content order
+    rules: tuple[ActionRule, ...]
+
+
+_action_sets: dict[str, ActionSetView] = {}
+
+
+def action_set_for(version_id: int) -> ActionSetView | None:
+    """The most recently loaded action set of a questionnaire version (None if it has none).
+
+    One query for the label; a loaded set never changes, so its content is then read once per
+    process.
+    """
+    label = Action.objects.filter(version_id=version_id).order_by("-id").values_list("action_set", flat=True).first()
+    if label is None:
+        return None
+    cached = _action_sets.get(label)
+    if cached is not None:
+        return cached
+    actions = list(Action.objects.filter(action_set=label).order_by("position"))
+    catalogue = actions[0].policy_catalogue
+    examples = {
+        e.code: PolicyExampleView(
+            code=e.code,
+            title=e.title,
+            summary=e.summary,
+            look_for=e.look_for,
+            source=e.source,
+            pillars=tuple(e.pillars),
+            actors=tuple(e.actors),
+        )
+        for e in PolicyExample.objects.filter(catalogue=catalogue)
+    }
+    view = ActionSetView(
+        label=label,
+        policy_catalogue=catalogue,
+        actions={
+            a.code: ActionView(
+                code=a.code,
+                pillar=a.pillar,
+                title=a.title,
+                what_to_do=a.what_to_do,
+                effort=a.effort,
+                impact=a.impact,
+                horizon=a.horizon,
+                source=a.source,
+                policy_examples=tuple(examples[code] for code in a.policy_examples if code in examples),
+            )
+            for a in actions
+        },
+        rules=tuple(action_rule(a) for a in actions),
+    )
+    with _cache_lock:
+        _action_sets[label] = view
+    return view

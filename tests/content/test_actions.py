@@ -1,0 +1,190 @@
+"""Action sets: loading, validation against the questionnaire and catalogue, and the shipped content."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from questionnaires.actions import action_set_load, parse_action_set
+from questionnaires.loader import KNOWN_PILLARS, ContentError
+from questionnaires.models import Action
+from questionnaires.policies import parse_policy_examples, policy_examples_load
+from questionnaires.recommendations import TRIGGER_LEVELS
+from questionnaires.services import questionnaire_version_load
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SMALL = DATA / "actions-small.yaml"
+CONTENT = Path(__file__).resolve().parents[2] / "questionnaires" / "content"
+SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
+SEED_NAMES = {
+    "000_7b14055dea39cffc.txt",
+    "001_45476b91a6a569c3.txt",
+    "002_50b4064faa11e839.txt",
+    "003_9fb1818520dbe4d0.txt",
+}
+
+
+@pytest.fixture
+def loaded(version) -> None:  # type: ignore[no-untyped-def]
+    policy_examples_load(path=DATA / "policy-examples-small.yaml")
+
+
+def small() -> dict[str, Any]:
+    return yaml.safe_load(SMALL.read_text())
+
+
+def write(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "actions.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def test_loads_once_and_refuses_changes(loaded: None, tmp_path: Path) -> None:
+    assert action_set_load(path=SMALL) == ("test-1", "created", 7)
+    assert action_set_load(path=SMALL) == ("test-1", "unchanged", 7)
+    data = small()
+    data["actions"][0]["title"]["en"] = "Changed"
+    with pytest.raises(ContentError, match="already loaded and cannot change"):
+        action_set_load(path=write(tmp_path, data))
+    stored = Action.objects.get(action_set="test-1", code="cyber_fix_ladder")
+    assert stored.answer_triggers == [{"question": "cyber.ladder", "choices": ["none", "some", "dont_know"]}]
+    assert stored.levels == [] and stored.policy_examples == ["cyber_self_check"]
+
+
+def _broken(change) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    data = small()
+    change(data["actions"][1])
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda a: a.update(effort="tiny"), "'effort' must be one of"),
+        (lambda a: a.update(horizon="soon"), "'horizon' must be one of"),
+        (lambda a: a.update(pillar="finance"), "'pillar' must be one of"),
+        (lambda a: a.pop("when"), "missing field 'when'"),
+        (lambda a: a.update(when={}), "needs 'levels', 'answers' or both"),
+        (lambda a: a.update(when={"levels": ["leading"]}), "'when.levels' must list some of"),
+        (lambda a: a["when"]["answers"][0].update(missing=["alpha"]), "exactly one of 'choices'"),
+        (lambda a: a["when"]["answers"][0].update(choices=[]), "non-empty list of choice codes"),
+        (lambda a: a.pop("source"), "missing field 'source'"),
+        (lambda a: a.update(source="the G7 said so"), "must name a seed file"),
+        (lambda a: a.update(policy_examples="cyber_self_check"), "'policy_examples' must list"),
+        (lambda a: a.update(surprise=1), "unknown field 'surprise'"),
+        (lambda a: a.update(code="Bad Code"), "code must be snake_case"),
+        (lambda a: a.update(code="cyber_first_steps"), "duplicate action code"),
+    ],
+)
+def test_malformed_files_are_rejected_whole(loaded: None, tmp_path: Path, change, reason: str) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ContentError, match=re.escape(reason)):
+        action_set_load(path=write(tmp_path, _broken(change)))
+    assert not Action.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda a: a["when"]["answers"][0].update(question="cyber.x"), "question cyber.x is not in questionnaire"),
+        (lambda a: a["when"]["answers"][0].update(question="ai.ladder"), "question ai.ladder is not in pillar cyber"),
+        (lambda a: a["when"]["answers"][0].update(choices=["half"]), "half not a usable choice of cyber.ladder"),
+        (lambda a: a["when"]["answers"][0].update(choices=["not_applicable"]), "not_applicable not a usable choice"),
+        (
+            lambda a: a["when"].update(answers=[{"question": "cyber.checklist", "choices": ["alpha"]}]),
+            "cyber.checklist is a checklist; use 'missing'",
+        ),
+        (
+            lambda a: a["when"].update(answers=[{"question": "cyber.ladder", "missing": ["none"]}]),
+            "cyber.ladder is a ladder; use 'choices'",
+        ),
+        (
+            lambda a: a["when"].update(answers=[{"question": "cyber.checklist", "missing": ["dont_know"]}]),
+            "dont_know not a usable choice of cyber.checklist",
+        ),
+        (lambda a: a.update(policy_examples=["no_such_example"]), "policy example no_such_example is not in catalogue"),
+    ],
+)
+def test_codes_are_checked_against_questionnaire_and_catalogue(loaded: None, tmp_path: Path, change, reason) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ContentError, match=re.escape(reason)):
+        action_set_load(path=write(tmp_path, _broken(change)))
+    assert not Action.objects.exists()
+
+
+def test_needs_its_questionnaire_and_catalogue_loaded(version, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ContentError, match="catalogue 'test-1' is not loaded"):
+        action_set_load(path=SMALL)
+    data = small()
+    data["questionnaire"] = "2099.1"
+    with pytest.raises(ContentError, match=r"questionnaire '2099\.1' is not loaded"):
+        action_set_load(path=write(tmp_path, data))
+
+
+def test_command(loaded: None, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    call_command("load_actions", str(SMALL))
+    assert "actions test-1 created (7 actions)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="cannot read the file"):
+        call_command("load_actions", str(tmp_path / "missing.yaml"))
+
+
+# --- The shipped content --------------------------------------------------------------------------
+
+
+def shipped_actions() -> Any:
+    path = CONTENT / "actions-2026.1.yaml"
+    return parse_action_set(yaml.safe_load(path.read_text()), str(path))
+
+
+def test_the_shipped_action_set_loads_against_the_shipped_questionnaire_and_catalogue() -> None:
+    questionnaire_version_load(path=CONTENT / "readiness-2026.1.yaml")
+    policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
+    label, action, count = action_set_load(path=CONTENT / "actions-2026.1.yaml")
+    assert (label, action) == ("2026.1", "created") and count >= 40
+
+
+def test_the_shipped_action_set_covers_every_pillar_and_level_below_leading() -> None:
+    content = shipped_actions()
+    assert len(content.actions) >= 40
+    for pillar in KNOWN_PILLARS:
+        for level in TRIGGER_LEVELS:
+            assert any(a.pillar == pillar and level in a.levels for a in content.actions), (pillar, level)
+        assert sum(a.pillar == pillar for a in content.actions) >= 6, pillar
+    assert {a.effort for a in content.actions} == {"low", "medium", "high"}
+    assert {a.horizon for a in content.actions} == {"short", "medium", "long"}
+    assert all(a.policy_examples for a in content.actions)
+    assert sum(bool(a.answer_triggers) for a in content.actions) >= len(content.actions) // 2
+
+
+def _citations() -> list[tuple[str, str]]:
+    """(where, source) of every shipped action and policy example."""
+    path = CONTENT / "policy-examples-2026.1.yaml"
+    _label, examples = parse_policy_examples(yaml.safe_load(path.read_text()), str(path))
+    return [(f"action {a.code}", a.source) for a in shipped_actions().actions] + [
+        (f"example {e.code}", e.source) for e in examples
+    ]
+
+
+def test_every_citation_names_a_seed_file() -> None:
+    for where, source in _citations():
+        names = set(re.findall(r"\d{3}_[0-9a-f]{16}\.txt", source))
+        assert names and names <= SEED_NAMES, where
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside this checkout")
+def test_every_citation_resolves_in_its_seed_file() -> None:
+    """Paragraph numbers exist in the seed, and quoted section headings appear in it."""
+    texts = {name: " ".join((SEEDS / name).read_text(encoding="utf-8").split()) for name in SEED_NAMES}
+    raw = {name: (SEEDS / name).read_text(encoding="utf-8") for name in SEED_NAMES}
+    for where, source in _citations():
+        for name, rest in re.findall(r"(\d{3}_[0-9a-f]{16}\.txt),([^;]*)", source):
+            for number in re.findall(r"¶(\d+)", rest):
+                assert re.search(rf"(^|\n)\s*(-\s*)?{number}\.", raw[name]), f"{where}: ¶{number} not in {name}"
+            for heading in re.findall(r'"([^"]+)"', rest):
+                words = " ".join(heading.split()).rstrip(".…")
+                assert words.lower() in texts[name].lower(), f"{where}: heading {heading!r} not in {name}"
