@@ -34,7 +34,7 @@ from .models import Assessment
 from .selectors import answers_of
 
 TOP_PRIORITIES = 5  # shown first on the results page and the PDF summary
-PLAN_SIZE = 12  # actions in the PDF's plan by horizon
+PLAN_SIZE = 10  # actions in the PDF's plan by horizon
 
 EFFORT_LABELS = dict(Action.Effort.choices)
 IMPACT_LABELS = dict(Action.Impact.choices)
