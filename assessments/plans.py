@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from questionnaires.models import Action
 from questionnaires.recommendations import (
     HORIZONS,
+    AnswerTrigger,
     TriggeredAction,
     gap_answers,
     prioritise,
@@ -48,11 +49,16 @@ HORIZON_HEADINGS = {
 
 @dataclass(frozen=True)
 class AnswerShown:
-    """A question and the firm's answer to it, as the user read them."""
+    """A question and the firm's answer to it, as the user read them.
+
+    For a checklist that triggered an action, ``missing`` is true and ``answer_texts`` are the
+    practices the action looks for that the firm did not tick: the ticked ones are no reason.
+    """
 
     question_code: str
     question_text: str
     answer_texts: tuple[str, ...]
+    missing: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,14 @@ def _answer_shown(question: QuestionView, codes: list[str]) -> AnswerShown:
     return AnswerShown(question.code, question.label(), tuple(c.label() for c in question.choices if c.code in codes))
 
 
+def _reason(question: QuestionView, codes: list[str], trigger: AnswerTrigger | None) -> AnswerShown:
+    """Why an answer triggered an action: the rung chosen, or the checklist items not ticked."""
+    if trigger is None or not trigger.missing:
+        return _answer_shown(question, codes)
+    absent = tuple(c.label() for c in question.choices if c.code in trigger.missing and c.code not in codes)
+    return AnswerShown(question.code, question.label(), absent, missing=True)
+
+
 def action_plan_for(assessment: Assessment, answers: dict[str, list[str]] | None = None) -> ActionPlan:
     """The plan of ``assessment`` (the caller checked access), in the active language."""
     content: VersionContent = version_content(assessment.version_id)
@@ -141,13 +155,17 @@ def action_plan_for(assessment: Assessment, answers: dict[str, list[str]] | None
         scores = score_assessment(content.spec, answers)
         fired = prioritise(triggered_actions(action_set.rules, content.spec, scores, answers), content.pillar_codes())
     titles = {p.code: p.label() for p in content.pillars}
+    rules = action_set.rules if action_set else ()
+    triggers = {(rule.code, trigger.question): trigger for rule in rules for trigger in rule.answers}
     items = tuple(
         PlanItem(
             rank=rank,
             action=action_set.actions[t.code],
             triggered=t,
             pillar_title=titles.get(t.pillar, t.pillar),
-            reasons=tuple(_answer_shown(questions[code], answers.get(code, [])) for code in t.because),
+            reasons=tuple(
+                _reason(questions[code], answers.get(code, []), triggers.get((t.code, code))) for code in t.because
+            ),
         )
         for rank, t in enumerate(fired, start=1)
         if action_set is not None

@@ -82,8 +82,23 @@ class TestResultsPage:
         # Cyber scores 0: both cyber actions are high impact on the whole gap, and tie; the
         # cheaper one comes first. Medium-impact actions follow.
         assert top.index("Take the first cyber steps") < top.index("Fix the cyber ladder") < top.index("Try AI")
-        assert "Because you answered" in html
+        assert "Because of your answers" in html
         assert pdf_url(weak) in html  # the download button
+
+    def test_a_checklist_reason_names_what_is_missing(
+        self, content: None, draft: Assessment, owner_client: Client
+    ) -> None:
+        def page(code: str) -> dict[str, object]:
+            # Cyber: 0.5, 0.5 (alpha, weight 2, not ticked), 1 -> 66.7, advanced.
+            return {f"q-{code}.ladder": "some", f"q-{code}.checklist": ["beta", "gamma"], f"q-{code}.machines": "yes"}
+
+        answer_everything(owner_client, draft, page=page)
+        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": draft.pk})).content.decode()
+        item = html[html.index("Adopt practice alpha") :]
+        item = item[: item.index("</li>")]
+        assert "not in place:" in item and "Practice alpha" in item
+        assert "Practice beta" not in item  # ticked: no reason for the action
 
     def test_a_strong_firm_gets_no_level_actions(self, content: None, draft: Assessment, owner_client: Client) -> None:
         answer_everything(owner_client, draft, page=best_page)
