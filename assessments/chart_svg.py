@@ -42,7 +42,7 @@ from .charts import (
 
 __all__ = ["svg_chart"]
 
-FONT = "DejaVu Sans, sans-serif"
+FONT = "Liberation Sans, DejaVu Sans, sans-serif"  # the PDF's font; widths are estimated for the wider DejaVu
 LABEL_SIZE = 11  # category labels, legend, axis titles
 SMALL_SIZE = 10  # tick numbers
 MESSAGE_SIZE = 13  # "no data"

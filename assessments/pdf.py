@@ -61,6 +61,7 @@ BETWEEN_TAGS = re.compile(r">\s+<")
 # title (all are on the results page), and the policy examples behind them with their citations.
 GAP_ANSWERS_SHOWN = 3
 ACTIONS_IN_FULL = 2
+ACTIONS_LISTED = 4  # after those in full; the rest are counted ("and 3 more on your results page")
 EXAMPLES_SHOWN = 3  # those behind the pillar's first actions come first
 
 
@@ -102,11 +103,9 @@ class PillarSection:
 
     code: str
     title: str
-    description: str
     score: float | None
     level: str
     level_label: str
-    level_range: tuple[float, float] | None
     applicable: int
     total: int
     peer: selectors.PeerRow | None
@@ -116,11 +115,14 @@ class PillarSection:
     gap_answers: tuple[AnswerShown, ...] = ()
     actions_in_full: tuple[PlanItem, ...] = ()
     actions_listed: tuple[PlanItem, ...] = ()
+    actions_not_shown: int = 0
 
 
 @functools.cache
 def _template_digest() -> str:
-    return hashlib.sha256(get_template(PDF_TEMPLATE).template.source.encode()).hexdigest()[:16]
+    """Part of the file name: a deploy that changes the template or stylesheet rebuilds."""
+    stylesheet = Path(finders.find(PDF_STYLESHEET)).read_bytes()
+    return hashlib.sha256(get_template(PDF_TEMPLATE).template.source.encode() + stylesheet).hexdigest()[:16]
 
 
 def document_identity(state: selectors.ResultsPageState, language: str) -> str:
@@ -162,9 +164,8 @@ def action_plan_context(assessment: Assessment) -> dict[str, Any]:
 
 
 def _pillar_sections(
-    assessment: Assessment, peers: selectors.PeerComparison, official: Any, plan: ActionPlan
+    assessment: Assessment, peers: selectors.PeerComparison, official: selectors.OfficialComparison, plan: ActionPlan
 ) -> list[PillarSection]:
-    descriptions = {p.code: p.description_text() for p in selectors.version_content(assessment.version_id).pillars}
     peer_rows = {row.code: row for row in peers.rows} if peers.scope else {}
     sections = []
     for row in selectors.pillar_score_rows(assessment):
@@ -174,11 +175,9 @@ def _pillar_sections(
             PillarSection(
                 code=row.code,
                 title=row.title,
-                description=descriptions.get(row.code, ""),
                 score=row.score,
                 level=row.level,
                 level_label=row.level_label,
-                level_range=LEVEL_RANGES.get(row.level),
                 applicable=row.applicable,
                 total=row.total,
                 peer=peer_rows.get(row.code),
@@ -186,7 +185,8 @@ def _pillar_sections(
                 plan=pillar_plan,
                 gap_answers=(pillar_plan.gap_answers if pillar_plan else ())[:GAP_ANSWERS_SHOWN],
                 actions_in_full=items[:ACTIONS_IN_FULL],
-                actions_listed=items[ACTIONS_IN_FULL:],
+                actions_listed=items[ACTIONS_IN_FULL : ACTIONS_IN_FULL + ACTIONS_LISTED],
+                actions_not_shown=max(0, len(items) - ACTIONS_IN_FULL - ACTIONS_LISTED),
                 examples=(pillar_plan.policy_examples if pillar_plan else ())[:EXAMPLES_SHOWN],
             )
         )

@@ -1,10 +1,12 @@
 """Time building one PDF action plan, in-process: the work a cold-cache download does.
 
-Run by ``bench/run.py`` in the bench environment (settings from the environment) with the id of
-a submitted, complete assessment. Builds the PDF ``BENCH_PDF_RUNS`` times with
-``assessments.pdf.render_action_plan`` — the whole build: database reads, plan, SVG charts,
-template, WeasyPrint — and prints one JSON line: the first build (a fresh process: imports,
-font loading) apart, then every following build and their median.
+Started by ``bench/run.py`` in the bench environment (settings from the environment) with the
+id of a submitted, complete assessment. It builds the PDF once (a fresh process: imports and
+font loading, reported apart), prints ``ready`` and then, for each line ``N`` read on stdin,
+builds the PDF N times with ``assessments.pdf.render_action_plan`` — the whole build: database
+reads, plan, SVG chart, template, WeasyPrint — and prints the timings as one JSON line. The
+bench asks for a few builds in every round, so the median covers the whole run rather than
+one moment of a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -27,32 +28,26 @@ def main() -> None:
 
     django.setup()
 
+    from pypdf import PdfReader
+
     from assessments.models import Assessment
     from assessments.pdf import render_action_plan
 
     assessment_id = int(sys.argv[1])
-    runs = int(os.environ.get("BENCH_PDF_RUNS", "9"))
-    timings = []
-    data = b""
-    for _ in range(runs + 1):
+
+    def build() -> tuple[float, bytes]:
         # A fresh model instance each time, as a request would have: nothing cached on it.
         assessment = Assessment.objects.select_related("firm", "version").get(pk=assessment_id)
         started = time.perf_counter()
         data = render_action_plan(assessment, "en")
-        timings.append(time.perf_counter() - started)
-    from pypdf import PdfReader
+        return time.perf_counter() - started, data
 
-    print(
-        json.dumps(
-            {
-                "first_build_s": round(timings[0], 3),
-                "builds_s": [round(t, 3) for t in timings[1:]],
-                "median_s": round(statistics.median(timings[1:]), 3),
-                "pages": len(PdfReader(io.BytesIO(data)).pages),
-                "bytes": len(data),
-            }
-        )
-    )
+    first, data = build()
+    pages = len(PdfReader(io.BytesIO(data)).pages)
+    print(json.dumps({"ready": True, "first_build_s": round(first, 3), "pages": pages, "bytes": len(data)}), flush=True)
+    for line in sys.stdin:
+        count = int(line)
+        print(json.dumps({"builds_s": [round(build()[0], 3) for _ in range(count)]}), flush=True)
 
 
 if __name__ == "__main__":

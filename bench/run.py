@@ -44,8 +44,9 @@ RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
 QUESTIONNAIRE = "questionnaires/content/readiness-2026.1.yaml"
 POLICY_EXAMPLES = "questionnaires/content/policy-examples-2026.1.yaml"
 ACTIONS = "questionnaires/content/actions-2026.1.yaml"
-# Median seconds to build one PDF action plan (cold cache), DESIGN "Budgets".
+# Median seconds to build one PDF action plan (cold cache), DESIGN "Budgets"; builds per round.
 PDF_BUILD_BUDGET_S = 1.0
+PDF_BUILDS_PER_ROUND = int(os.environ.get("BENCH_PDF_BUILDS", "3"))
 
 HOST = "127.0.0.1"
 GUNICORN_WORKERS = 2  # one per core of the reference machine
@@ -492,13 +493,47 @@ def prepare_database(env: Mapping[str, str]) -> None:
     run_python(env, "manage.py", "load_actions", ACTIONS)
 
 
-def measure_pdf_build(env: Mapping[str, str], assessment_id: int) -> dict[str, Any]:
-    """Build the complete assessment's PDF several times in one process (no server running)."""
-    say(f"PDF action plan of assessment {assessment_id}: timing builds (cold cache, in-process)")
-    figures = json.loads(run_python(env, str(PDF_BUILD_SCRIPT), str(assessment_id)).strip().splitlines()[-1])
-    figures["budget_s"] = PDF_BUILD_BUDGET_S
-    figures["budget_ok"] = figures["median_s"] <= PDF_BUILD_BUDGET_S
-    return figures
+class PdfBuilds:
+    """``bench/pdf_build.py`` kept running: a few timed builds of the same PDF in every round.
+
+    In-process (no HTTP), cold cache: each build is the whole work of a first download.
+    """
+
+    def __init__(self, env: Mapping[str, str], assessment_id: int) -> None:
+        say(f"PDF action plan of assessment {assessment_id}: builds timed in every round (cold cache, in-process)")
+        self.process = subprocess.Popen(
+            [sys.executable, str(PDF_BUILD_SCRIPT), str(assessment_id)],
+            cwd=ROOT,
+            env=dict(env),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.figures: dict[str, Any] = {**self._read(), "builds_s": []}
+        self.figures.pop("ready", None)
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise BenchError(f"bench/pdf_build.py stopped (exit {self.process.wait()}); run it by hand to see why")
+        return json.loads(line)
+
+    def measure(self, count: int) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{count}\n")
+        self.process.stdin.flush()
+        self.figures["builds_s"] += self._read()["builds_s"]
+
+    def close(self) -> dict[str, Any]:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait(timeout=30)
+        builds = self.figures["builds_s"]
+        self.figures["median_s"] = round(statistics.median(builds), 3)
+        self.figures["budget_s"] = PDF_BUILD_BUDGET_S
+        self.figures["budget_ok"] = self.figures["median_s"] <= PDF_BUILD_BUDGET_S
+        return self.figures
 
 
 def create_fixture(env: Mapping[str, str], email: str, password: str) -> dict[str, Any]:
@@ -700,7 +735,7 @@ def pdf_build_line(figures: Mapping[str, Any]) -> str:
     verdict = "OK" if figures["budget_ok"] else "FAIL"
     return (
         f"PDF action plan, build (cold cache, in-process): median {figures['median_s'] * 1000:.0f} ms "
-        f"over {len(figures['builds_s'])} builds (min {min(figures['builds_s']) * 1000:.0f}, "
+        f"over {len(figures['builds_s'])} builds across the rounds (min {min(figures['builds_s']) * 1000:.0f}, "
         f"max {max(figures['builds_s']) * 1000:.0f}; first build in a fresh process "
         f"{figures['first_build_s'] * 1000:.0f} ms), {figures['pages']} pages, {figures['bytes']:,} bytes"
         f"   (budget <= {figures['budget_s']:.1f} s: {verdict})"
@@ -723,13 +758,16 @@ def run() -> tuple[list[Result], dict[str, Any]]:
         env = bench_env(workdir)
         prepare_database(env)
         fixture = create_fixture(env, email, password)
-        pdf_build = measure_pdf_build(env, fixture["results_assessment_id"])
+        pdf_builds = PdfBuilds(env, fixture["results_assessment_id"])
         with gunicorn(env, workdir) as port:
             session = open_session(port, fixture, email, password)
             rounds = []
             for number in range(1, ROUNDS + 1):
                 say(f"round {number} of {ROUNDS}")
                 rounds.append([measure(scenario, session, warm_up=number == 1) for scenario in SCENARIOS])
+                # While the server is idle: the load generator and the build do not compete.
+                pdf_builds.measure(PDF_BUILDS_PER_ROUND)
+            pdf_build = pdf_builds.close()
             for round_results in rounds:
                 baseline = round_results[0]
                 for result in round_results:

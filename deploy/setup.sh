@@ -23,9 +23,10 @@ as_root() {
 os_id() { . /etc/os-release 2>/dev/null && echo "${ID:-unknown}"; }
 
 # --- system packages -------------------------------------------------------------
-# Pango/HarfBuzz/fonts for WeasyPrint (PDF), poppler-utils to check PDFs in tests,
+# Pango/HarfBuzz/fonts for WeasyPrint (PDF: Liberation Sans, DejaVu Sans for the glyphs it lacks),
+# poppler-utils to check PDFs in tests,
 # chromium for browser tests.
-RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core)
 TEST_PKGS=(poppler-utils)
 
 missing_pkgs() {

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assessments.models import Assessment
+from questionnaires.actions import action_set_load
+from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
 from tests.conftest import REAL_QUESTIONNAIRE
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+CONTENT = REAL_QUESTIONNAIRE.parent
 
 
 def answer_page(page: Any, best: bool) -> int:
@@ -31,8 +37,11 @@ def answer_page(page: Any, best: bool) -> int:
     return fieldsets.count()
 
 
-def test_sign_up_to_scores(live_server: Any, page: Any) -> None:
+def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
     questionnaire_version_load(path=REAL_QUESTIONNAIRE)
+    policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
+    action_set_load(path=CONTENT / "actions-2026.1.yaml")
     base = live_server.url
 
     page.goto(base + "/")
@@ -87,4 +96,13 @@ def test_sign_up_to_scores(live_server: Any, page: Any) -> None:
     assert "80.0" in body and "Leading" in body and "Beginner" in body
     for pillar in ("Digital skills", "Data access and use", "Cybersecurity", "AI adoption", "Green transition"):
         assert pillar in body
+    # The AI pillar (all worst answers) leads the priorities; the plan downloads as a PDF.
+    priorities = page.locator("#priorities + p + ol").inner_text()
+    assert "AI adoption" in priorities
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the action plan (PDF)").click()
+    assert re.fullmatch(r"readiness-action-plan-journey-bakery-[0-9-]{10}\.pdf", download.value.suggested_filename)
+    pdftotext = [shutil.which("pdftotext") or "pdftotext", download.value.path(), "-"]
+    text = subprocess.run(pdftotext, capture_output=True, check=True).stdout.decode()  # noqa: S603 - fixed tool
+    assert "Journey Bakery" in text and "AI adoption" in text
     assert page.console_errors == []

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from assessments import charts
+from assessments import chart_svg, charts
 from assessments.chart_svg import svg_chart
 from assessments.charts import (
     PILLAR_SYMBOLS,
@@ -137,7 +137,7 @@ class TestDocument:
     @pytest.mark.parametrize("spec", all_specs(), ids=spec_id)
     def test_every_text_names_its_font_and_is_readable_in_print(self, spec: ChartSpec) -> None:
         for text in parse(svg_chart(spec)).iter(f"{NS}text"):
-            assert text.get("font-family") == "DejaVu Sans, sans-serif"
+            assert text.get("font-family") == chart_svg.FONT and "DejaVu Sans" in chart_svg.FONT
             assert float(text.get("font-size", "0")) >= 10
 
     @pytest.mark.parametrize("spec", all_specs(), ids=spec_id)
