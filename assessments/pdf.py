@@ -60,8 +60,8 @@ BETWEEN_TAGS = re.compile(r">\s+<")
 # the text): per pillar, the costliest answers and the first actions in full, further actions by
 # title (all are on the results page), and the policy examples behind them with their citations.
 GAP_ANSWERS_SHOWN = 3
-ACTIONS_IN_FULL = 2
-ACTIONS_LISTED = 4  # after those in full; the rest are counted ("and 3 more on your results page")
+ACTIONS_IN_FULL = 1
+ACTIONS_LISTED = 5  # after those in full; the rest are counted ("and 3 more on your results page")
 EXAMPLES_SHOWN = 3  # those behind the pillar's first actions come first
 
 
