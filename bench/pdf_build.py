@@ -5,8 +5,8 @@ id of a submitted, complete assessment. It builds the PDF once (a fresh process:
 font loading, reported apart), prints ``ready`` and then, for each line ``N`` read on stdin,
 builds the PDF N times with ``assessments.pdf.render_action_plan`` — the whole build: database
 reads, plan, SVG chart, template, WeasyPrint — and prints the timings as one JSON line. The
-bench asks for a few builds in every round, so the median covers the whole run rather than
-one moment of a machine whose speed drifts.
+bench asks for several batches a few seconds apart, so the median covers more than one moment
+of a machine whose speed drifts.
 """
 
 from __future__ import annotations
