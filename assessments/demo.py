@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,12 +19,16 @@ from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessmen
 from questionnaires.selectors import version_content
 from readiness.models import User
 
-from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .agency_services import CONSENT_TEXT_VERSION
+from .models import Agency, AgencyConsent, AgencyMember, Answer, Assessment, Firm, Membership, PillarScore
 from .services import BENCHMARK_CONSENT_TEXT_VERSION, peer_statistics_refresh, scores_apply
 
 DEMO_EMAIL = "demo@readiness.invalid"
 # A known password: the demo login exists only on machines that ran generate_demo_data.
 DEMO_PASSWORD = "demo-readiness-2026"  # noqa: S105 - a public demo credential
+DEMO_AGENCY_EMAIL = "advisor@readiness.invalid"
+DEMO_AGENCY_NAME = "Demo innovation hub"
+DEMO_AGENCY_SHARE = 0.6  # of the demo firms, consenting clients of the demo agency
 COUNTRIES = ("IT", "FR", "DE", "ES", "PT", "PL", "NL", "GR", "RO", "SE", "IE", "AT")
 SECTORS = ("C", "C", "C", "G", "G", "G", "F", "F", "I", "I", "H", "J", "M", "M", "N", "Q", "S")
 SIZES = (("micro", 0.50, 0.30), ("small", 0.30, 0.42), ("medium", 0.15, 0.55), ("large", 0.05, 0.68))
@@ -36,6 +40,8 @@ class DemoOutcome:
     assessments: int
     login_email: str
     login_password: str
+    agency_email: str = DEMO_AGENCY_EMAIL
+    agency_clients: int = 0
 
 
 def _answer(question: QuestionSpec, maturity: float, rng: random.Random) -> list[str]:
@@ -62,7 +68,9 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         raise ValueError("Load a questionnaire first (manage.py load_questionnaire).")
     existing = Firm.objects.filter(is_demo=True).count()
     if existing:
-        return DemoOutcome(existing, Assessment.objects.filter(firm__is_demo=True).count(), DEMO_EMAIL, DEMO_PASSWORD)
+        clients = AgencyConsent.objects.filter(agency__is_demo=True, revoked_at__isnull=True).count()
+        assessed = Assessment.objects.filter(firm__is_demo=True).count()
+        return DemoOutcome(existing, assessed, DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
 
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
     content = version_content(version.pk)
@@ -114,5 +122,31 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         )
         user = User.objects.filter(email=DEMO_EMAIL).first() or User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
         Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
+        clients = _demo_agency(firms, user, rng, now)
     peer_statistics_refresh(includes_demo=True)
-    return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD)
+    return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
+
+
+def _demo_agency(firms: list[Firm], firm_user: User, rng: random.Random, now: datetime) -> int:
+    """A labelled demo agency, its advisor login, and consents from a share of the demo firms.
+
+    The demo login's own firm is not among its clients: the journey "invite, accept, appear"
+    can be tried with it.
+    """
+    advisor = User.objects.filter(email=DEMO_AGENCY_EMAIL).first() or User.objects.create_user(
+        DEMO_AGENCY_EMAIL, DEMO_PASSWORD
+    )
+    agency = Agency.objects.create(name=DEMO_AGENCY_NAME, is_demo=True)
+    AgencyMember.objects.create(agency=agency, user=advisor, role=AgencyMember.Role.ADMIN)
+    clients = [firm for firm in firms[1:] if rng.random() < DEMO_AGENCY_SHARE]
+    AgencyConsent.objects.bulk_create(
+        AgencyConsent(
+            firm=firm,
+            agency=agency,
+            granted_at=now - timedelta(days=rng.randint(1, 400)),
+            granted_by=firm_user,
+            text_version=CONSENT_TEXT_VERSION,
+        )
+        for firm in clients
+    )
+    return len(clients)

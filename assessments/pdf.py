@@ -21,6 +21,7 @@ import hashlib
 import logging
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,16 +222,20 @@ def _storage_dir(assessment_id: int, language: str) -> str:
     return f"{STORAGE_DIR}/{assessment_id}/{language}"
 
 
-def cached_action_plan(user: Any, state: selectors.ResultsPageState, language: str) -> str:
+def cached_action_plan(
+    user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
+) -> str:
     """The storage name of the assessment's PDF in ``language``, built if missing or stale.
 
-    ``state`` comes from ``selectors.results_page_state`` (access already checked for ``user``).
+    ``state`` comes from ``selectors.results_page_state`` (access already checked for ``user``);
+    ``load`` fetches the assessment for a build (default: as a member of its firm).
     """
     directory = _storage_dir(state.assessment_id, language)
     name = f"{directory}/{document_identity(state, language)}.pdf"
     if default_storage.exists(name):
         return name
-    pdf = render_action_plan(selectors.assessment_for(user, state.assessment_id), language)
+    assessment = load() if load else selectors.assessment_for(user, state.assessment_id)
+    pdf = render_action_plan(assessment, language)
     # Two requests may build the same file at once: the second keeps the first's, rather than
     # letting the storage invent another name.
     if not default_storage.exists(name):

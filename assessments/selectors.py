@@ -390,6 +390,19 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
     )
 
 
+def results_state_of(assessment: Assessment) -> ResultsPageState:
+    """``results_page_state`` for an assessment whose access the caller checked (advisors)."""
+    generation = Action.objects.filter(version_id=assessment.version_id).order_by("-id").values_list("id", flat=True)
+    return ResultsPageState(
+        assessment.pk,
+        assessment.is_submitted,
+        str(assessment.firm.updated_at),
+        str(generation.first()),
+        assessment.firm.name,
+        assessment.submitted_at,
+    )
+
+
 def peer_group_label(scope: str | None, firm: Firm) -> str:
     size = firm.get_size_class_display().split(" (")[0].lower()
     if scope == "size_sector_country":

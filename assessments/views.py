@@ -22,6 +22,8 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import version_content
 
 from . import pdf, selectors, services
+from .agency_selectors import agency_memberships_of
+from .agency_views import safe_next
 from .forms import FirmForm, PillarAnswersForm
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
@@ -35,8 +37,10 @@ def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> Htt
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     firm = selectors.firm_of(request.user)
+    agencies = agency_memberships_of(request.user)
     if firm is None:
-        return redirect("assessments:firm_profile")
+        # Advisors need no firm of their own: their home is the agency dashboard.
+        return redirect("assessments:agency_home" if agencies else "assessments:firm_profile")
     draft = selectors.draft_of(firm)
     progress = selectors.progress_of(draft) if draft else []
     submitted = Paginator(selectors.submitted_assessments_of(firm), 10).get_page(request.GET.get("page"))
@@ -50,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "draft_total": sum(p.total for p in progress),
             "submitted": submitted,
             "submitted_rows": [(a, LEVEL_LABELS.get(a.overall_level, "")) for a in submitted],
+            "agencies": agencies,
         },
     )
 
@@ -62,7 +67,8 @@ def firm_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.firm_save(user=request.user, firm=firm, data=form.cleaned_data)
         messages.success(request, _("Firm profile saved."))
-        return redirect("assessments:dashboard")
+        # Back to an invitation the user was accepting, if that is where they came from.
+        return redirect(safe_next(request, reverse("assessments:dashboard")))
     return render(request, "assessments/firm_profile.html", {"form": form, "firm": firm})
 
 

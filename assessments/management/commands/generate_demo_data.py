@@ -25,3 +25,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Demo data: {outcome.firms} demo firms, {outcome.assessments} submitted assessments.")
         )
         self.stdout.write(f"Demo login (labelled demo firm): {outcome.login_email} / {outcome.login_password}")
+        self.stdout.write(
+            f"Demo agency advisor ({outcome.agency_clients} consenting demo clients): "
+            f"{outcome.agency_email} / {outcome.login_password}"
+        )

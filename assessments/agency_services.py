@@ -1,0 +1,199 @@
+"""Writes for agencies: creating one, inviting advisors and client firms, consent and its revocation.
+
+Every firm stays in control: an agency sees a firm's assessments only through an active
+``AgencyConsent`` the firm's own member granted, and revoking it cuts access at once (every
+read goes through ``agency_selectors``, which checks it on each request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from readiness.models import User
+
+from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Assessment, Firm, Invitation, Membership
+
+# Shown on the acceptance page and stored with each consent; change it with the text.
+CONSENT_TEXT_VERSION = "agency-2026.1"
+INVITATION_VALID_DAYS = 30
+# Client codes: easy to read out and type (no 0/O, 1/I), 10 characters = 50 bits.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+class InvitationError(Exception):
+    """The invitation cannot be used; the message says why, for the person who tried."""
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(code.split()).replace("-", "").upper()
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    invitation: Invitation
+    secret: str  # the link's secret or the code: shown or sent once, never stored in clear (links)
+
+
+@transaction.atomic
+def agency_create(*, name: str, admin: User, is_demo: bool = False) -> Agency:
+    agency = Agency.objects.create(name=name.strip(), is_demo=is_demo)
+    AgencyMember.objects.create(agency=agency, user=admin, role=AgencyMember.Role.ADMIN)
+    return agency
+
+
+def _link(request_base: str, secret: str) -> str:
+    return request_base.rstrip("/") + reverse("assessments:invitation", kwargs={"secret": secret})
+
+
+def invitation_send(*, agency: Agency, kind: str, email: str, created_by: User, base_url: str) -> NewInvitation:
+    """An e-mailed link to join ``agency`` as an advisor, or to share results with it as a client."""
+    if kind not in (Invitation.Kind.ADVISOR, Invitation.Kind.CLIENT):
+        raise ValueError(f"not an e-mailed invitation kind: {kind}")
+    secret = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        agency=agency,
+        kind=kind,
+        email=email.strip().lower(),
+        secret_hash=secret_hash(secret),
+        created_by=created_by,
+        expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
+    )
+    if kind == Invitation.Kind.ADVISOR:
+        subject = _("Join %(agency)s on Readiness") % {"agency": agency.name}
+        body = _(
+            "%(who)s invites you to join %(agency)s as an advisor on Readiness.\n\n"
+            "Open this link, signed in with this e-mail address (or create an account with it):\n%(link)s\n\n"
+            "The link works once and expires in %(days)d days."
+        )
+    else:
+        subject = _("%(agency)s invites your firm to share its digital readiness results") % {"agency": agency.name}
+        body = _(
+            "%(who)s at %(agency)s invites your firm to share its Readiness assessments with them.\n\n"
+            "Open this link, signed in with this e-mail address (or create an account with it). You will "
+            "see exactly what is shared before you agree, and you can withdraw at any time:\n%(link)s\n\n"
+            "The link works once and expires in %(days)d days."
+        )
+    values = {"who": created_by.email, "agency": agency.name, "link": _link(base_url, secret)}
+    message = body % {**values, "days": INVITATION_VALID_DAYS}
+    send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    return NewInvitation(invitation, secret)
+
+
+def client_code_create(*, agency: Agency, created_by: User, label: str = "") -> NewInvitation:
+    """A code an advisor hands out (at an event, in a newsletter); each firm that enters it consents."""
+    for _attempt in range(5):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    agency=agency,
+                    kind=Invitation.Kind.CLIENT_CODE,
+                    secret_hash=secret_hash(code),
+                    code=code,
+                    label=label.strip(),
+                    created_by=created_by,
+                )
+            return NewInvitation(invitation, code)
+        except IntegrityError:  # pragma: no cover - 50 bits: a collision is all but impossible
+            continue
+    raise RuntimeError("could not draw a unique client code")  # pragma: no cover
+
+
+def invitation_withdraw(*, invitation: Invitation) -> None:
+    Invitation.objects.filter(pk=invitation.pk, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
+
+
+def usable_invitation(secret: str) -> Invitation:
+    """The invitation behind a link secret or a client code, or ``InvitationError`` saying why not."""
+    candidates = {secret_hash(secret), secret_hash(normalise_code(secret))}
+    invitation = Invitation.objects.select_related("agency").filter(secret_hash__in=candidates).first()
+    if invitation is None or invitation.withdrawn_at is not None:
+        raise InvitationError(_("This invitation does not exist or has been withdrawn."))
+    if invitation.kind != Invitation.Kind.CLIENT_CODE:
+        if invitation.accepted_at is not None:
+            raise InvitationError(_("This invitation has already been used."))
+        if invitation.expires_at is not None and invitation.expires_at < timezone.now():
+            raise InvitationError(_("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+def _check_addressee(invitation: Invitation, user: User) -> None:
+    if invitation.email and invitation.email.lower() != user.email.lower():
+        raise InvitationError(
+            _("This invitation was sent to another e-mail address. Sign in with that address to use it.")
+        )
+
+
+def _mark_used(invitation: Invitation, user: User) -> None:
+    """Single-use links: the update only succeeds once, even for two simultaneous requests."""
+    if invitation.kind == Invitation.Kind.CLIENT_CODE:
+        return
+    updated = Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        accepted_at=timezone.now(), accepted_by=user
+    )
+    if not updated:
+        raise InvitationError(_("This invitation has already been used."))
+
+
+@transaction.atomic
+def advisor_invitation_accept(*, invitation: Invitation, user: User) -> AgencyMember:
+    if invitation.kind != Invitation.Kind.ADVISOR:
+        raise InvitationError(_("This is not an advisor invitation."))
+    _check_addressee(invitation, user)
+    _mark_used(invitation, user)
+    member, _created = AgencyMember.objects.get_or_create(
+        agency=invitation.agency, user=user, defaults={"role": AgencyMember.Role.ADVISOR}
+    )
+    return member
+
+
+@transaction.atomic
+def client_consent_grant(*, invitation: Invitation, firm: Firm, user: User) -> AgencyConsent:
+    """The firm agrees to share its assessments with the invitation's agency (explicit, recorded)."""
+    if invitation.kind not in (Invitation.Kind.CLIENT, Invitation.Kind.CLIENT_CODE):
+        raise InvitationError(_("This is not an invitation for a firm."))
+    if not Membership.objects.filter(firm=firm, user=user).exists():
+        raise InvitationError(_("Only a member of the firm can share its results."))
+    _check_addressee(invitation, user)
+    existing = AgencyConsent.objects.filter(firm=firm, agency=invitation.agency, revoked_at__isnull=True).first()
+    if existing is not None:
+        raise InvitationError(_("Your firm already shares its results with this agency."))
+    _mark_used(invitation, user)
+    return AgencyConsent.objects.create(
+        firm=firm,
+        agency=invitation.agency,
+        invitation=invitation,
+        granted_at=timezone.now(),
+        granted_by=user,
+        text_version=CONSENT_TEXT_VERSION,
+    )
+
+
+def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:
+    """Stop sharing with the agency, at once. False if it was already revoked."""
+    return bool(
+        AgencyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=user
+        )
+    )
+
+
+def access_log_record(*, agency: Agency, user: User, assessment: Assessment, action: str) -> None:
+    AccessLogEntry.objects.create(
+        firm_id=assessment.firm_id, agency=agency, user=user, assessment=assessment, action=action
+    )

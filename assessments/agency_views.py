@@ -1,0 +1,284 @@
+"""Views of agencies (dashboard, invitations, clients) and of a firm's sharing with agencies.
+
+Thin like ``views``: access through ``agency_selectors`` (404 for anyone without it), writes
+through ``agency_services``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from questionnaires.selectors import policy_examples
+
+from . import agency_selectors, agency_services, pdf, selectors
+from .agency_forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
+from .models import AccessLogEntry, AgencyMember, Invitation
+from .pages import results_page_html
+
+CLIENTS_PER_PAGE = 25
+
+
+@login_required
+def agency_home(request: HttpRequest) -> HttpResponse:
+    memberships = agency_selectors.agency_memberships_of(request.user)
+    if len(memberships) == 1:
+        return redirect("assessments:agency_dashboard", agency_id=memberships[0].agency_id)
+    return render(request, "assessments/agency/home.html", {"memberships": memberships})
+
+
+@login_required
+@require_GET
+def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
+    member = agency_selectors.agency_member(request.user, agency_id)
+    agency = member.agency
+    form = DashboardFilterForm(request.GET or None)
+    if request.GET and not form.is_valid():
+        messages.warning(request, _("Some filters were not understood and are ignored."))
+    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    titles = agency_selectors.pillar_titles_of_latest_version()
+    board = agency_selectors.dashboard(agency, filters, titles)
+    sort = request.GET.get("sort", "name")
+    page = Paginator(agency_selectors.client_table(agency, filters, sort), CLIENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    heat = agency_selectors.pillar_scores_for([firm.latest_id for firm in page if firm.latest_id])
+    weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in agency_selectors.weakest_pillars(board)]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("sort", None)
+    return render(
+        request,
+        "assessments/agency/dashboard.html",
+        {
+            "member": member,
+            "agency": agency,
+            "form": form,
+            "filters": filters,
+            "board": board,
+            "titles": titles,
+            "page": page,
+            "rows": [(firm, [heat.get(firm.latest_id, {}).get(code) for code, _t in titles]) for firm in page],
+            "sort": sort,
+            "filter_query": query.urlencode(),
+            "weakest": weakest,
+            "invitation_form": InvitationForm(),
+            "code_form": ClientCodeForm(),
+            "codes": Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT_CODE, withdrawn_at=None),
+            "is_admin": member.role == AgencyMember.Role.ADMIN,
+        },
+    )
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@login_required
+@require_POST
+def agency_invite(request: HttpRequest, agency_id: int, kind: str) -> HttpResponse:
+    member = agency_selectors.agency_member(request.user, agency_id)
+    if kind not in (Invitation.Kind.CLIENT, Invitation.Kind.ADVISOR):
+        raise Http404("No such invitation kind.")
+    if kind == Invitation.Kind.ADVISOR and member.role != AgencyMember.Role.ADMIN:
+        raise Http404("Only an agency admin invites advisors.")
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        agency_services.invitation_send(
+            agency=member.agency, kind=kind, email=email, created_by=request.user, base_url=_base_url(request)
+        )
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
+    else:
+        messages.error(request, _("Enter a valid e-mail address to send an invitation."))
+    return redirect("assessments:agency_dashboard", agency_id=agency_id)
+
+
+@login_required
+@require_POST
+def agency_code_create(request: HttpRequest, agency_id: int) -> HttpResponse:
+    member = agency_selectors.agency_member(request.user, agency_id)
+    form = ClientCodeForm(request.POST)
+    if form.is_valid():
+        new = agency_services.client_code_create(
+            agency=member.agency, created_by=request.user, label=form.cleaned_data["label"]
+        )
+        message = _("New client code: %(code)s. Firms enter it under “Sharing”.") % {"code": new.secret}
+        messages.success(request, message)
+    else:
+        messages.error(request, _("The description is too long (100 characters at most)."))
+    return redirect("assessments:agency_dashboard", agency_id=agency_id)
+
+
+@login_required
+@require_GET
+def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
+    member, firm = agency_selectors.client_firm(request.user, agency_id, firm_id)
+    return render(
+        request,
+        "assessments/agency/client.html",
+        {"agency": member.agency, "firm": firm, "history": agency_selectors.client_history(firm)},
+    )
+
+
+@login_required
+@require_GET
+def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
+    member, assessment = agency_selectors.client_assessment(request.user, agency_id, assessment_id)
+    agency_services.access_log_record(
+        agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.VIEWED_RESULTS
+    )
+    messages.info(
+        request,
+        _("You are viewing %(firm)s's results as an advisor of %(agency)s, with the firm's consent.")
+        % {"firm": assessment.firm.name, "agency": member.agency.name},
+    )
+    return HttpResponse(results_page_html(request, selectors.results_state_of(assessment), load=lambda: assessment))
+
+
+@login_required
+@require_GET
+def agency_client_pdf(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
+    member, assessment = agency_selectors.client_assessment(request.user, agency_id, assessment_id)
+    agency_services.access_log_record(
+        agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
+    )
+    state = selectors.results_state_of(assessment)
+    name = pdf.cached_action_plan(request.user, state, translation.get_language() or "en", load=lambda: assessment)
+    return FileResponse(
+        default_storage.open(name, "rb"),
+        as_attachment=True,
+        filename=pdf.download_name(assessment.firm.name, timezone.localdate(assessment.submitted_at)),
+        content_type="application/pdf",
+    )
+
+
+class _Echo:
+    """csv.writer's file: hands each row back instead of storing it (streaming, constant memory)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
+    member = agency_selectors.agency_member(request.user, agency_id)
+    form = DashboardFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    header, rows = agency_selectors.export_rows(member.agency, filters)
+    writer = csv.writer(_Echo())
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow(row)
+
+    name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.csv"
+    return StreamingHttpResponse(
+        lines(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+# --- Invitations (both sides) -------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    """An invitation link (or a client code): what it is, and the button to accept it."""
+    try:
+        invite = agency_services.usable_invitation(secret)
+    except agency_services.InvitationError as exc:
+        return render(request, "assessments/agency/invitation_invalid.html", {"message": str(exc)}, status=404)
+    firm = selectors.firm_of(request.user) if request.user.is_authenticated else None
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?next={request.path}")
+        try:
+            if invite.kind == Invitation.Kind.ADVISOR:
+                agency_services.advisor_invitation_accept(invitation=invite, user=request.user)
+                messages.success(request, _("You are now an advisor of %(agency)s.") % {"agency": invite.agency.name})
+                return redirect("assessments:agency_dashboard", agency_id=invite.agency_id)
+            if firm is None:
+                messages.info(request, _("First tell us about your firm; then accept the invitation."))
+                return redirect(f"{reverse('assessments:firm_profile')}?next={request.path}")
+            if request.POST.get("consent") != "yes":
+                messages.error(request, _("Tick the box to agree, or simply leave this page."))
+                return redirect(request.path)
+            agency_services.client_consent_grant(invitation=invite, firm=firm, user=request.user)
+        except agency_services.InvitationError as exc:
+            messages.error(request, str(exc))
+            return redirect("assessments:sharing")
+        shared = _("%(firm)s now shares its assessments with %(agency)s.")
+        messages.success(request, shared % {"firm": firm.name, "agency": invite.agency.name})
+        return redirect("assessments:sharing")
+    return render(
+        request,
+        "assessments/agency/invitation.html",
+        {
+            "invitation": invite,
+            "firm": firm,
+            "consent_version": agency_services.CONSENT_TEXT_VERSION,
+            "addressed_elsewhere": bool(
+                invite.email and request.user.is_authenticated and invite.email != request.user.email.lower()
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def sharing(request: HttpRequest) -> HttpResponse:
+    """The firm's side: which agencies see its results, since when, who looked, and how to stop."""
+    firm = selectors.firm_of(request.user)
+    if firm is None:
+        return redirect("assessments:firm_profile")
+    form = CodeEntryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        code = agency_services.normalise_code(form.cleaned_data["code"])
+        return redirect("assessments:invitation", secret=code)
+    log = Paginator(agency_selectors.access_log_of(firm), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "assessments/sharing.html",
+        {"firm": firm, "consents": agency_selectors.consents_of(firm), "log": log, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    firm = selectors.firm_of(request.user)
+    if firm is None:
+        raise Http404("No firm.")
+    consent = agency_selectors.consent_of(firm, consent_id)
+    if request.method == "POST":
+        if agency_services.consent_revoke(consent=consent, user=request.user):
+            messages.success(
+                request, _("%(agency)s can no longer see your assessments.") % {"agency": consent.agency.name}
+            )
+        return redirect("assessments:sharing")
+    return render(request, "assessments/consent_revoke.html", {"consent": consent})
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """The ``next`` URL if it stays on this site, else ``fallback``."""
+    target = request.GET.get("next") or request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback

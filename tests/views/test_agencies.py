@@ -1,0 +1,302 @@
+"""Agencies: invitations, consent and its revocation, and isolation from every side."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from assessments import agency_services
+from assessments.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Assessment, Firm, Invitation
+from readiness.models import User
+from tests.factories import FirmFactory, UserFactory
+from tests.views.test_questionnaire_flow import answer_everything
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def submitted(draft: Assessment, owner_client: Client) -> Assessment:
+    answer_everything(owner_client, draft)
+    owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+    draft.refresh_from_db()
+    return draft
+
+
+@pytest.fixture
+def advisor(db: None) -> User:
+    return UserFactory(email="advisor@hub-a.example")
+
+
+@pytest.fixture
+def agency(advisor: User) -> Agency:
+    return agency_services.agency_create(name="Hub A", admin=advisor)
+
+
+@pytest.fixture
+def other_advisor(db: None) -> User:
+    user = UserFactory(email="advisor@hub-b.example")
+    agency_services.agency_create(name="Hub B", admin=user)
+    return user
+
+
+@pytest.fixture
+def advisor_client(advisor: User, client_for) -> Client:  # type: ignore[no-untyped-def]
+    return client_for(advisor)
+
+
+def invite_link(agency: Agency, advisor: User, email: str, kind: str = Invitation.Kind.CLIENT) -> str:
+    new = agency_services.invitation_send(
+        agency=agency, kind=kind, email=email, created_by=advisor, base_url="http://testserver/"
+    )
+    return reverse("assessments:invitation", kwargs={"secret": new.secret})
+
+
+@pytest.fixture
+def consented(agency: Agency, advisor: User, submitted: Assessment, owner: User, owner_client: Client) -> AgencyConsent:
+    url = invite_link(agency, advisor, owner.email)
+    response = owner_client.post(url, {"consent": "yes"})
+    assert response.status_code == 302, response.content[:300]
+    return AgencyConsent.objects.get(firm=submitted.firm, agency=agency)
+
+
+def results_url(agency: Agency, assessment: Assessment) -> str:
+    return reverse("assessments:agency_client_results", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
+
+
+def pdf_url(agency: Agency, assessment: Assessment) -> str:
+    return reverse("assessments:agency_client_pdf", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
+
+
+def dashboard_url(agency: Agency) -> str:
+    return reverse("assessments:agency_dashboard", kwargs={"agency_id": agency.pk})
+
+
+class TestInvitationAndConsent:
+    def test_the_email_carries_a_link_that_works_once(
+        self, agency: Agency, advisor: User, submitted: Assessment, owner: User, owner_client: Client
+    ) -> None:
+        url = invite_link(agency, advisor, owner.email)
+        assert len(mail.outbox) == 1 and url in mail.outbox[0].body
+        page = owner_client.get(url).content.decode()
+        assert "What you agree to" in page and agency_services.CONSENT_TEXT_VERSION in page
+        # No tick, no consent.
+        owner_client.post(url, {})
+        assert not AgencyConsent.objects.exists()
+        owner_client.post(url, {"consent": "yes"})
+        consent = AgencyConsent.objects.get()
+        assert consent.firm_id == submitted.firm_id and consent.granted_by == owner
+        assert consent.text_version == agency_services.CONSENT_TEXT_VERSION and consent.granted_at
+        # Used: the same link again is refused.
+        assert owner_client.get(url).status_code == 404
+
+    def test_a_link_is_only_for_the_account_it_was_sent_to(
+        self, agency: Agency, advisor: User, submitted: Assessment, outsider_client: Client
+    ) -> None:
+        url = invite_link(agency, advisor, "owner@example.com")
+        outsider_client.post(url, {"consent": "yes"})
+        assert not AgencyConsent.objects.exists()
+        assert Invitation.objects.get().accepted_at is None  # still usable by the right person
+
+    def test_guessed_or_tampered_secrets_are_404(self, client: Client, agency: Agency, advisor: User) -> None:
+        invite_link(agency, advisor, "x@example.com")
+        for secret in ("nope", "A" * 43, "..%2F..%2Fadmin", "%00", "x" * 5000):
+            assert client.get(f"/app/invitations/{secret}/").status_code == 404
+
+    def test_a_client_code_works_for_several_firms_once_each(
+        self, agency: Agency, advisor: User, submitted: Assessment, owner_client: Client, outsider_client: Client
+    ) -> None:
+        code = agency_services.client_code_create(agency=agency, created_by=advisor, label="Spring").secret
+        owner_client.post(reverse("assessments:sharing"), {"code": code.lower()[:5] + " " + code.lower()[5:]})
+        response = owner_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        assert response.status_code == 302
+        outsider_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        assert AgencyConsent.objects.filter(agency=agency).count() == 2
+        # Twice from the same firm: refused, still one active consent.
+        owner_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        assert AgencyConsent.objects.filter(agency=agency, firm=submitted.firm).count() == 1
+
+    def test_an_advisor_joins_by_invitation(self, agency: Agency, advisor: User, client_for) -> None:  # type: ignore[no-untyped-def]
+        newcomer = UserFactory(email="new@hub-a.example")
+        url = invite_link(agency, advisor, newcomer.email, kind=Invitation.Kind.ADVISOR)
+        response = client_for(newcomer).post(url)
+        assert response.status_code == 302
+        assert AgencyMember.objects.get(user=newcomer).role == AgencyMember.Role.ADVISOR
+
+    def test_only_an_admin_invites_advisors(self, agency: Agency, client_for) -> None:  # type: ignore[no-untyped-def]
+        plain = UserFactory(email="plain@hub-a.example")
+        AgencyMember.objects.create(agency=agency, user=plain, role=AgencyMember.Role.ADVISOR)
+        url = reverse("assessments:agency_invite", kwargs={"agency_id": agency.pk, "kind": "advisor"})
+        assert client_for(plain).post(url, {"email": "x@example.com"}).status_code == 404
+        assert not Invitation.objects.exists()
+
+
+class TestIsolation:
+    def test_the_consenting_clients_results_and_pdf_are_visible_and_logged(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+    ) -> None:
+        html = advisor_client.get(results_url(agency, submitted)).content.decode()
+        assert "Results for" in html and submitted.firm.name in html
+        response = advisor_client.get(pdf_url(agency, submitted))
+        assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+        actions = list(AccessLogEntry.objects.values_list("action", flat=True))
+        assert sorted(actions) == ["downloaded_pdf", "viewed_results"]
+
+    def test_the_firm_sees_who_looked(
+        self,
+        consented: AgencyConsent,
+        submitted: Assessment,
+        agency: Agency,
+        advisor_client: Client,
+        owner_client: Client,
+    ) -> None:
+        advisor_client.get(results_url(agency, submitted))
+        page = owner_client.get(reverse("assessments:sharing")).content.decode()
+        assert "advisor@hub-a.example" in page and "viewed the results" in page
+
+    def test_revoking_cuts_access_at_once(
+        self,
+        consented: AgencyConsent,
+        submitted: Assessment,
+        agency: Agency,
+        advisor_client: Client,
+        owner_client: Client,
+    ) -> None:
+        assert advisor_client.get(results_url(agency, submitted)).status_code == 200
+        confirm = owner_client.get(reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk}))
+        assert "Stop sharing with Hub A?" in confirm.content.decode()
+        owner_client.post(reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk}))
+        assert advisor_client.get(results_url(agency, submitted)).status_code == 404
+        assert advisor_client.get(pdf_url(agency, submitted)).status_code == 404
+        board = advisor_client.get(dashboard_url(agency)).content.decode()
+        assert submitted.firm.name not in board
+
+    def test_another_agency_sees_nothing(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, other_advisor: User, client_for
+    ) -> None:  # type: ignore[no-untyped-def]
+        other = client_for(other_advisor)
+        other_agency = Agency.objects.get(name="Hub B")
+        assert other.get(results_url(agency, submitted)).status_code == 404
+        assert other.get(dashboard_url(agency)).status_code == 404
+        assert other.get(results_url(other_agency, submitted)).status_code == 404
+        assert other.get(pdf_url(other_agency, submitted)).status_code == 404
+        firm_url = reverse(
+            "assessments:agency_client", kwargs={"agency_id": other_agency.pk, "firm_id": submitted.firm_id}
+        )
+        assert other.get(firm_url).status_code == 404
+        assert submitted.firm.name not in other.get(dashboard_url(other_agency)).content.decode()
+
+    def test_a_firm_that_never_consented_is_invisible(
+        self, submitted: Assessment, agency: Agency, advisor_client: Client
+    ) -> None:
+        assert advisor_client.get(results_url(agency, submitted)).status_code == 404
+        assert submitted.firm.name not in advisor_client.get(dashboard_url(agency)).content.decode()
+
+    def test_filters_and_parameters_cannot_widen_the_portfolio(
+        self, consented: AgencyConsent, agency: Agency, advisor_client: Client
+    ) -> None:
+        stranger = FirmFactory(name="Stranger GmbH", country="DE")
+        for query in (
+            "?country=DE",
+            "?sector=C&size_class=small",
+            "?page=2",
+            "?sort=-score",
+            "?level=bogus",
+            "?firm=1",
+        ):
+            html = advisor_client.get(dashboard_url(agency) + query).content.decode()
+            assert stranger.name not in html
+
+    def test_a_firm_member_is_not_an_advisor(
+        self, consented: AgencyConsent, agency: Agency, owner_client: Client
+    ) -> None:
+        assert owner_client.get(dashboard_url(agency)).status_code == 404
+
+
+class TestDashboardAndExport:
+    def test_dashboard_figures(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+    ) -> None:
+        html = advisor_client.get(dashboard_url(agency)).content.decode()
+        assert submitted.firm.name in html
+        assert "Clients by level" in html and "weakest pillars" in html
+
+    def test_csv_export_columns_and_values(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+    ) -> None:
+        response = advisor_client.get(reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk}))
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        header, row = rows[0], rows[1]
+        assert len(rows) == 2
+        assert header[:4] == ["firm_id", "firm_name", "country", "sector"]
+        values = dict(zip(header, row, strict=True))
+        assert values["firm_name"] == submitted.firm.name
+        assert values["skills.ladder"] == "full"
+        assert values["skills.checklist"] == "alpha|beta|gamma"
+        assert float(values["overall_score"]) == submitted.overall_score
+        assert re.match(r"\d{4}-\d{2}-\d{2}T", values["submitted_at"])
+
+
+def test_staff_create_an_agency_with_its_admin(capsys: pytest.CaptureFixture[str]) -> None:
+    from django.core.management import call_command
+
+    call_command("create_agency", "Hub C", "boss@hub-c.example")
+    agency = Agency.objects.get(name="Hub C")
+    admin = User.objects.get(email="boss@hub-c.example")
+    assert AgencyMember.objects.get(agency=agency, user=admin).role == AgencyMember.Role.ADMIN
+    assert "Hub C" in capsys.readouterr().out
+    assert Firm.objects.count() == 0
+
+
+def test_dashboard_and_export_queries_do_not_grow_with_the_portfolio(
+    agency: Agency, advisor_client: Client, version  # type: ignore[no-untyped-def]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from assessments.services import assessment_save_answers, assessment_start, assessment_submit
+    from questionnaires.selectors import version_content
+
+    def add_clients(count: int) -> None:
+        content = version_content(version.pk)
+        for _ in range(count):
+            user = UserFactory()
+            firm = FirmFactory(owner=user)
+            assessment = assessment_start(firm=firm, user=user)
+            for pillar in content.pillars:
+                assessment_save_answers(
+                    assessment=assessment,
+                    answers={q.code: [q.choices[0].code] for q in pillar.questions},
+                    confirm=[q.code for q in pillar.questions],
+                )
+            assessment_submit(assessment=assessment, user=user)
+            AgencyConsent.objects.create(
+                firm=firm, agency=agency, granted_at=timezone.now(), granted_by=user, text_version="t"
+            )
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = advisor_client.get(url)
+            if hasattr(response, "streaming_content"):
+                b"".join(response.streaming_content)
+            assert response.status_code == 200
+        return len(captured)
+
+    export = reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk})
+    add_clients(2)
+    small = (count(dashboard_url(agency)), count(export))
+    add_clients(12)
+    assert (count(dashboard_url(agency)), count(export)) == small
