@@ -29,7 +29,10 @@ db: setup
 run: db
 	READINESS_DEMO_MODE=1 $(PY) manage.py refresh_peer_statistics
 	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop; demo mode: demo firms count as peers)"
-	READINESS_DEMO_MODE=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "==> A background worker (db_worker) runs beside it for long jobs such as the ZIP of action plans"
+	@READINESS_DEMO_MODE=1 $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  READINESS_DEMO_MODE=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup-dev
 	$(VENV)/bin/ruff check .

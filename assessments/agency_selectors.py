@@ -36,6 +36,7 @@ from .models import (
     Invitation,
     PeerStatistic,
     PillarScore,
+    PortfolioExport,
 )
 
 CLIENT_SORTS = {
@@ -97,6 +98,14 @@ def client_firm(user: User, agency_id: int, firm_id: int) -> tuple[AgencyMember,
     if firm is None:
         raise Http404("No such client.")
     return member, firm
+
+
+def agency_export(user: User, agency_id: int, export_id: int) -> tuple[AgencyMember, PortfolioExport]:
+    member = agency_member(user, agency_id)
+    export = PortfolioExport.objects.filter(agency=member.agency, pk=export_id).first()
+    if export is None:
+        raise Http404("No such export.")
+    return member, export
 
 
 def client_history(firm: Firm) -> QuerySet[Assessment]:

@@ -21,7 +21,17 @@ from django.utils.translation import gettext as _
 
 from readiness.models import User
 
-from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Assessment, Firm, Invitation, Membership
+from .models import (
+    AccessLogEntry,
+    Agency,
+    AgencyConsent,
+    AgencyMember,
+    Assessment,
+    Firm,
+    Invitation,
+    Membership,
+    PortfolioExport,
+)
 
 # Shown on the acceptance page and stored with each consent; change it with the text.
 CONSENT_TEXT_VERSION = "agency-2026.1"
@@ -197,3 +207,12 @@ def access_log_record(*, agency: Agency, user: User, assessment: Assessment, act
     AccessLogEntry.objects.create(
         firm_id=assessment.firm_id, agency=agency, user=user, assessment=assessment, action=action
     )
+
+
+def pdf_zip_request(*, agency: Agency, user: User, language: str) -> PortfolioExport:
+    """Record the request and queue the job once the record is committed (the worker reads it)."""
+    from .tasks import build_pdf_zip
+
+    export = PortfolioExport.objects.create(agency=agency, requested_by=user, language=language)
+    transaction.on_commit(lambda: build_pdf_zip.enqueue(export.pk))
+    return export

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from questionnaires.selectors import policy_examples
 
-from . import agency_selectors, agency_services, pdf, selectors
+from . import agency_selectors, agency_services, exports, pdf, selectors
 from .agency_forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
-from .models import AccessLogEntry, AgencyMember, Invitation
+from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
 from .pages import results_page_html
 
 CLIENTS_PER_PAGE = 25
@@ -185,7 +185,7 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
     def lines() -> Iterator[str]:
         yield writer.writerow(header)
         for row in rows:
-            yield writer.writerow(row)
+            yield writer.writerow([exports.spreadsheet_safe(value) for value in row])
 
     name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.csv"
     return StreamingHttpResponse(
@@ -193,6 +193,49 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+
+
+@login_required
+@require_GET
+def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
+    """The same rows as the CSV, as an Excel workbook (written row by row, constant memory)."""
+    member = agency_selectors.agency_member(request.user, agency_id)
+    form = DashboardFilterForm(request.GET or None)
+    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    header, rows = agency_selectors.export_rows(member.agency, filters)
+    handle = exports.xlsx_file(header, rows, sheet=_("Clients"))
+    name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.xlsx"
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_POST
+def agency_pdf_zip(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Queue the ZIP of every client's latest action plan; the worker builds it."""
+    member = agency_selectors.agency_member(request.user, agency_id)
+    export = agency_services.pdf_zip_request(
+        agency=member.agency, user=request.user, language=translation.get_language() or "en"
+    )
+    return redirect("assessments:agency_export", agency_id=agency_id, export_id=export.pk)
+
+
+@login_required
+@require_GET
+def agency_export(request: HttpRequest, agency_id: int, export_id: int) -> HttpResponse:
+    member, export = agency_selectors.agency_export(request.user, agency_id, export_id)
+    if request.GET.get("download") and export.status == PortfolioExport.Status.DONE:
+        return FileResponse(
+            default_storage.open(export.file_name, "rb"),
+            as_attachment=True,
+            filename=export.file_name.rsplit("/", 1)[-1],
+            content_type="application/zip",
+        )
+    return render(request, "assessments/agency/export.html", {"agency": member.agency, "export": export})
 
 
 # --- Invitations (both sides) -------------------------------------------------------------------------

@@ -68,7 +68,12 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         raise ValueError("Load a questionnaire first (manage.py load_questionnaire).")
     existing = Firm.objects.filter(is_demo=True).count()
     if existing:
-        clients = AgencyConsent.objects.filter(agency__is_demo=True, revoked_at__isnull=True).count()
+        # Demo data from before agencies existed gets its demo agency now.
+        rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
+        with transaction.atomic():
+            demo_firms = list(Firm.objects.filter(is_demo=True).order_by("id"))
+            user = User.objects.filter(email=DEMO_EMAIL).first()
+            clients = _demo_agency(demo_firms, user, rng, timezone.now())
         assessed = Assessment.objects.filter(firm__is_demo=True).count()
         return DemoOutcome(existing, assessed, DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
 
@@ -127,12 +132,15 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
     return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
 
 
-def _demo_agency(firms: list[Firm], firm_user: User, rng: random.Random, now: datetime) -> int:
+def _demo_agency(firms: list[Firm], firm_user: User | None, rng: random.Random, now: datetime) -> int:
     """A labelled demo agency, its advisor login, and consents from a share of the demo firms.
 
     The demo login's own firm is not among its clients: the journey "invite, accept, appear"
-    can be tried with it.
+    can be tried with it. Once only: an existing demo agency is kept as it is.
     """
+    existing = Agency.objects.filter(is_demo=True).first()
+    if existing is not None:
+        return AgencyConsent.objects.filter(agency=existing, revoked_at__isnull=True).count()
     advisor = User.objects.filter(email=DEMO_AGENCY_EMAIL).first() or User.objects.create_user(
         DEMO_AGENCY_EMAIL, DEMO_PASSWORD
     )

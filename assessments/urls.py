@@ -52,4 +52,7 @@ urlpatterns = [
         name="agency_client_pdf",
     ),
     path("agency/<int:agency_id>/export.csv", agency_views.agency_export_csv, name="agency_export_csv"),
+    path("agency/<int:agency_id>/export.xlsx", agency_views.agency_export_xlsx, name="agency_export_xlsx"),
+    path("agency/<int:agency_id>/action-plans/", agency_views.agency_pdf_zip, name="agency_pdf_zip"),
+    path("agency/<int:agency_id>/exports/<int:export_id>/", agency_views.agency_export, name="agency_export"),
 ]

@@ -55,7 +55,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "django_tasks_db",
 ]
+
+# Background work (the ZIP of all clients' action plans): Django's tasks framework with the
+# database-backed queue; `manage.py db_worker` runs the jobs (`make run` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

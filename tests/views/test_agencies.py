@@ -300,3 +300,55 @@ def test_dashboard_and_export_queries_do_not_grow_with_the_portfolio(
     small = (count(dashboard_url(agency)), count(export))
     add_clients(12)
     assert (count(dashboard_url(agency)), count(export)) == small
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_zip_is_built_by_the_real_worker(
+    consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+) -> None:
+    import zipfile
+
+    from django.core.management import call_command
+
+    from assessments.models import PortfolioExport
+
+    response = advisor_client.post(reverse("assessments:agency_pdf_zip", kwargs={"agency_id": agency.pk}))
+    export = PortfolioExport.objects.get()
+    assert response["Location"].endswith(f"/exports/{export.pk}/")
+    page = advisor_client.get(response["Location"]).content.decode()
+    assert "Waiting to start" in page and 'http-equiv="refresh"' in page
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    export.refresh_from_db()
+    assert export.status == PortfolioExport.Status.DONE and (export.done, export.total) == (1, 1)
+    download = advisor_client.get(response["Location"] + "?download=1")
+    assert download["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.streaming_content))) as archive:
+        (name,) = archive.namelist()
+        assert name.startswith("readiness-action-plan-") and archive.read(name).startswith(b"%PDF-")
+    # Another agency cannot see the export.
+    other = UserFactory(email="x@hub-z.example")
+    other_agency = agency_services.agency_create(name="Hub Z", admin=other)
+    client = Client()
+    client.force_login(other)
+    url = reverse("assessments:agency_export", kwargs={"agency_id": other_agency.pk, "export_id": export.pk})
+    assert client.get(url).status_code == 404
+
+
+def test_xlsx_export_and_formula_injection(
+    consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+) -> None:
+    from openpyxl import load_workbook
+
+    Firm.objects.filter(pk=submitted.firm_id).update(name='=HYPERLINK("http://evil.example","x")')
+    response = advisor_client.get(reverse("assessments:agency_export_xlsx", kwargs={"agency_id": agency.pk}))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header, row = rows[0], rows[1]
+    values = dict(zip(header, row, strict=True))
+    assert values["skills.ladder"] == "full" and values["firm_name"].startswith("=HYPERLINK")
+    assert sheet.cell(row=2, column=header.index("firm_name") + 1).data_type == "s"  # text, not a formula
+    csv_text = b"".join(
+        advisor_client.get(reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk})).streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in csv_text
