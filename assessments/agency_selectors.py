@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Floor
+from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, StringAgg, Subquery, TextField, Value
+from django.db.models.functions import Cast, Concat
 from django.http import Http404
 
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
@@ -196,6 +196,7 @@ def clients(agency: Agency, filters: DashboardFilters) -> QuerySet[Firm]:
             latest_score=Subquery(latest.values("overall_score")[:1]),
             latest_level=Subquery(latest.values("overall_level")[:1]),
             latest_submitted_at=Subquery(latest.values("submitted_at")[:1]),
+            latest_version=Subquery(latest.values("version__label")[:1]),
         )
     )
     if filters.sector:
@@ -225,20 +226,21 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
 
     invited = Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT).count()
     accepted = _clients(agency).count()  # active consents: a firm that revoked is no longer a client
-    assessed = latest.count()
-
-    by_level = dict(latest.values_list("overall_level").annotate(n=Count("id")).values_list("overall_level", "n"))
-    level_counts = [(code, str(LEVEL_LABELS[code]), by_level.get(code, 0)) for _low, code in reversed(LEVELS)]
-    buckets = dict(
-        latest.filter(overall_score__isnull=False)
-        .annotate(band=Floor(F("overall_score") / 10))
-        .values_list("band")
-        .annotate(n=Count("id"))
-        .values_list("band", "n")
+    # One pass over the latest assessments for the count, levels, score bands and the average.
+    levels = [code for _low, code in reversed(LEVELS)]
+    figures = latest.aggregate(
+        assessed=Count("id"),
+        average=Avg("overall_score"),
+        **{f"level_{code}": Count("id", filter=Q(overall_level=code)) for code in levels},
+        **{
+            f"band_{low}": Count("id", filter=Q(overall_score__gte=low * 10, overall_score__lt=low * 10 + 10))
+            for low in range(9)
+        },
+        band_9=Count("id", filter=Q(overall_score__gte=90)),  # 100 belongs to the top band, as to Leading
     )
-    # 100 belongs to the top band, as Leading includes it.
-    score_buckets = [(low * 10, int(buckets.get(low, 0))) for low in range(10)]
-    score_buckets[-1] = (90, score_buckets[-1][1] + int(buckets.get(10, 0)))
+    assessed = figures["assessed"]
+    level_counts = [(code, str(LEVEL_LABELS[code]), figures[f"level_{code}"]) for code in levels]
+    score_buckets = [(low * 10, figures[f"band_{low}"]) for low in range(10)]
 
     averages = dict(
         PillarScore.objects.filter(assessment__in=latest)
@@ -283,7 +285,7 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
         ],
         reassessed=reassessed,
         platform_overall_median=platform.get(PeerStatistic.OVERALL),
-        cohort_overall_average=latest.aggregate(avg=Avg("overall_score"))["avg"],
+        cohort_overall_average=figures["average"],
     )
 
 
@@ -332,7 +334,9 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
     """The header and the rows (one per client's latest assessment) of the portfolio export.
 
     Three queries whatever the number of clients — firms, pillar scores, answers — each read
-    in chunks and ordered by assessment, and merged as they stream: memory stays flat.
+    in chunks and ordered by assessment, and merged as they stream: memory stays flat. The
+    database folds each assessment's scores and answers into one string (``StringAgg``), so
+    Python handles one row per client rather than 46 (the export's time is mostly there).
     Columns: profile, scores, then one per question of the current version, headed by its
     stable code, holding the choice code (several, for a checklist, joined by "|").
     """
@@ -345,59 +349,44 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         *(f"score_{code}" for code in pillar_codes),
         *question_codes,
     ]  # fmt: skip
-    firms = (
-        clients(agency, filters)
-        .filter(latest_id__isnull=False)
-        .order_by("latest_id")
-        .values_list(
-            "id",
-            "name",
-            "country",
-            "sector",
-            "size_class",
-            "region",
-            "latest_id",
-            "latest_submitted_at",
-            "latest_score",
-            "latest_level",
-        )
+    matching = clients(agency, filters).filter(latest_id__isnull=False)
+    latest_ids = matching.values("latest_id")
+    firms = matching.order_by("latest_id").values_list(
+        "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
+        "latest_score", "latest_level", "latest_version",
+    )  # fmt: skip
+    scores = _folded(
+        PillarScore.objects.filter(assessment__in=latest_ids),
+        Concat(F("pillar_code"), Value(CELL_KEY), Cast("score", TextField())),
     )
-    latest_ids = clients(agency, filters).filter(latest_id__isnull=False).values("latest_id")
-    versions = dict(Assessment.objects.filter(pk__in=latest_ids).values_list("pk", "version__label"))
-    scores = (
-        PillarScore.objects.filter(assessment__in=latest_ids)
-        .order_by("assessment_id")
-        .values_list("assessment_id", "pillar_code", "score")
-    )
-    answers = (
-        Answer.objects.filter(assessment__in=latest_ids)
-        .order_by("assessment_id")
-        .values_list("assessment_id", "question__code", "choice_codes")
+    answers = _folded(
+        Answer.objects.filter(assessment__in=latest_ids),
+        Concat(F("question__code"), Value(CELL_KEY), Cast("choice_codes", TextField())),
     )
 
     def rows() -> Iterator[list[Any]]:
-        score_stream = _grouped(scores.iterator(chunk_size=EXPORT_CHUNK))
-        answer_stream = _grouped(answers.iterator(chunk_size=EXPORT_CHUNK))
+        score_stream = scores.iterator(chunk_size=EXPORT_CHUNK)
+        answer_stream = answers.iterator(chunk_size=EXPORT_CHUNK)
         next_scores = next(score_stream, None)
         next_answers = next(answer_stream, None)
-        for firm_id, name, country, sector, size, region, latest, submitted, score, level in firms.iterator(
+        for firm_id, name, country, sector, size, region, latest, submitted, score, level, version in firms.iterator(
             chunk_size=EXPORT_CHUNK
         ):
-            own_scores: dict[str, Any] = {}
+            own_scores: dict[str, str] = {}
             while next_scores is not None and next_scores[0] <= latest:
                 if next_scores[0] == latest:
-                    own_scores = {code: value for code, value in next_scores[1]}
+                    own_scores = _unfold(next_scores[1], _score_cell)
                 next_scores = next(score_stream, None)
-            own_answers: dict[str, Any] = {}
+            own_answers: dict[str, str] = {}
             while next_answers is not None and next_answers[0] <= latest:
                 if next_answers[0] == latest:
-                    own_answers = {code: _choice_cell(codes) for code, codes in next_answers[1]}
+                    own_answers = _unfold(next_answers[1], _choice_cell)
                 next_answers = next(answer_stream, None)
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
-                submitted.isoformat() if submitted else "", versions.get(latest, ""),
+                submitted.isoformat() if submitted else "", version or "",
                 "" if score is None else score, level,
-                *("" if own_scores.get(code) is None else own_scores[code] for code in pillar_codes),
+                *(own_scores.get(code, "") for code in pillar_codes),
                 *(own_answers.get(code, "") for code in question_codes),
             ]  # fmt: skip
 
@@ -405,26 +394,40 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
 
 
 EXPORT_CHUNK = 2000
+# Separators inside the database's folded strings: control characters no code or score contains.
+CELL_KEY = "\x1e"
+CELL_SEPARATOR = "\x1f"
 
 
-def _grouped(stream: Iterator[tuple[Any, ...]]) -> Iterator[tuple[int, list[tuple[Any, ...]]]]:
-    """(assessment id, its rows) from rows ordered by assessment id."""
-    current: int | None = None
-    bucket: list[tuple[Any, ...]] = []
-    for assessment_id, *rest in stream:
-        if assessment_id != current and current is not None:
-            yield current, bucket
-            bucket = []
-        current = assessment_id
-        bucket.append(tuple(rest))
-    if current is not None:
-        yield current, bucket
+def _folded(rows: QuerySet[Any], cell: Any) -> QuerySet[Any]:
+    """(assessment id, "key\x1evalue\x1f...") per assessment, ordered by assessment id."""
+    return (
+        rows.values("assessment_id")
+        .annotate(cells=StringAgg(cell, Value(CELL_SEPARATOR)))
+        .order_by("assessment_id")
+        .values_list("assessment_id", "cells")
+    )
 
 
-def _choice_cell(codes: Any) -> str:
-    if isinstance(codes, str):  # SQLite may hand JSON back as text
-        codes = json.loads(codes)
-    return "|".join(codes)
+def _unfold(folded: str | None, value: Any) -> dict[str, str]:
+    cells: dict[str, str] = {}
+    for cell in (folded or "").split(CELL_SEPARATOR):
+        key, _sep, raw = cell.partition(CELL_KEY)
+        if key:
+            cells[key] = value(raw)
+    return cells
+
+
+def _score_cell(raw: str) -> str:
+    return raw  # the database's text of the float; empty (NULL) for "not enough answers"
+
+
+def _choice_cell(raw: str) -> str:
+    """A stored answer's JSON text (["a", "b"]) as the export's "a|b"; codes are slugs, so the
+    JSON never holds escapes, but anything unexpected goes through the JSON parser."""
+    if raw.startswith('["') and raw.endswith('"]') and "\\" not in raw:
+        return raw[2:-2].replace('", "', "|").replace('","', "|")
+    return "|".join(json.loads(raw)) if raw else ""
 
 
 def _current_question_codes() -> tuple[str, ...]:

@@ -50,6 +50,11 @@ PDF_BUILD_BUDGET_S = 1.0
 PDF_BUILD_BATCHES = 5
 PDF_BUILDS_PER_BATCH = int(os.environ.get("BENCH_PDF_BUILDS", "3"))
 PDF_BUILD_PAUSE_S = 3
+# The agency side (bench/portfolio.py): clients generated, and budgets (DESIGN, "Budgets"; issue 5).
+PORTFOLIO_SCRIPT = BENCH_DIR / "portfolio.py"
+PORTFOLIO_CLIENTS = int(os.environ.get("BENCH_CLIENTS", "10000"))
+DASHBOARD_BUDGET_S = 0.3
+CSV_BUDGET_S = 1.5
 
 HOST = "127.0.0.1"
 GUNICORN_WORKERS = 2  # one per core of the reference machine
@@ -755,6 +760,22 @@ def pdf_build_line(figures: Mapping[str, Any]) -> str:
     )
 
 
+def portfolio_lines(p: Mapping[str, Any]) -> str:
+    csv_all, csv_fifth = p["csv_all"], p["csv_fifth"]
+    return "\n".join(
+        [
+            f"Agency dashboard ({p['clients']:,} clients, in-process): median {p['dashboard_median_s'] * 1000:.0f} ms, "
+            f"{p['dashboard_queries']} queries   (budget <= {DASHBOARD_BUDGET_S * 1000:.0f} ms: "
+            f"{'OK' if p['dashboard_budget_ok'] else 'FAIL'})",
+            f"CSV export ({p['clients']:,} clients): {csv_all['seconds']:.2f} s, {csv_all['queries']} queries, "
+            f"{csv_all['bytes'] / 2**20:.1f} MB, peak memory {csv_all['peak_memory_mb']} MB "
+            f"(a fifth of the rows: {csv_fifth['seconds']:.2f} s, {csv_fifth['queries']} queries, peak "
+            f"{csv_fifth['peak_memory_mb']} MB)   "
+            f"(budget <= {CSV_BUDGET_S:.1f} s: {'OK' if p['csv_budget_ok'] else 'FAIL'})",
+        ]
+    )
+
+
 def failures(results: list[Result]) -> list[str]:
     found = [f"{r.scenario.label}: {r.problem or f'{r.error_count} errors'}" for r in results if r.failed]
     found += [f"{r.scenario.label}: below budget" for r in results if budget_ok(r, results[0]) is False]
@@ -764,7 +785,7 @@ def failures(results: list[Result]) -> list[str]:
 # --- Main ---------------------------------------------------------------------------------------
 
 
-def run() -> tuple[list[Result], dict[str, Any]]:
+def run() -> tuple[list[Result], dict[str, Any], dict[str, Any]]:
     email, password = "bench@example.com", secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="readiness-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
@@ -783,7 +804,12 @@ def run() -> tuple[list[Result], dict[str, Any]]:
                 for result in round_results:
                     if result.problem is None and baseline.problem is None and baseline.req_per_s:
                         result.rounds_ratio.append(result.req_per_s / baseline.req_per_s)
-            return [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))], pdf_build
+            results = [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))]
+        say(f"Agency portfolio of {PORTFOLIO_CLIENTS:,} clients: generated, then dashboard and CSV timed in-process")
+        portfolio = json.loads(run_python(env, str(PORTFOLIO_SCRIPT), str(PORTFOLIO_CLIENTS)).strip().splitlines()[-1])
+        portfolio["dashboard_budget_ok"] = portfolio["dashboard_median_s"] <= DASHBOARD_BUDGET_S
+        portfolio["csv_budget_ok"] = portfolio["csv_all"]["seconds"] <= CSV_BUDGET_S
+        return results, pdf_build, portfolio
 
 
 def median_round(results: list[Result]) -> Result:
@@ -803,7 +829,7 @@ def main() -> int:
         signal.signal(signum, lambda number, frame: sys.exit(128 + number))
     try:
         ensure_wrk()
-        results, pdf_build = run()
+        results, pdf_build, portfolio = run()
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -814,12 +840,18 @@ def main() -> int:
     print()
     print(table(results, date))
     print(pdf_build_line(pdf_build))
+    print(portfolio_lines(portfolio))
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_text(json.dumps({**report_json(results, date), "pdf_build": pdf_build}, indent=2) + "\n")
+    report = {**report_json(results, date), "pdf_build": pdf_build, "portfolio": portfolio}
+    RESULTS_FILE.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nFigures written to {RESULTS_FILE}")
     problems = failures(results)
     if not pdf_build["budget_ok"]:
         problems.append(f"PDF build median {pdf_build['median_s']:.3f} s over {PDF_BUILD_BUDGET_S:.1f} s")
+    if not portfolio["dashboard_budget_ok"]:
+        problems.append(f"agency dashboard {portfolio['dashboard_median_s']:.3f} s over {DASHBOARD_BUDGET_S:.1f} s")
+    if not portfolio["csv_budget_ok"]:
+        problems.append(f"CSV export {portfolio['csv_all']['seconds']:.2f} s over {CSV_BUDGET_S:.1f} s")
     if problems:
         print(f"bench: FAILED — {'; '.join(problems)}", file=sys.stderr)
         return 1

@@ -352,3 +352,21 @@ def test_xlsx_export_and_formula_injection(
         advisor_client.get(reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk})).streaming_content
     ).decode()
     assert "'=HYPERLINK" in csv_text
+
+
+def test_a_newcomer_signs_up_from_the_link_and_comes_back_to_it(agency: Agency, advisor: User, client: Client) -> None:
+    url = invite_link(agency, advisor, "newcomer@example.com")
+    page = client.get(url).content.decode()
+    assert f"/accounts/signup/?next={url}" in page.replace("%2F", "/")
+    response = client.post(
+        f"/accounts/signup/?next={url}",
+        {"email": "newcomer@example.com", "password1": "a long enough pass 42!", "password2": "a long enough pass 42!"},
+    )
+    assert response.status_code == 302 and response["Location"] == url
+    # An off-site "next" is ignored.
+    other = Client()
+    response = other.post(
+        "/accounts/signup/?next=https://evil.example/",
+        {"email": "second@example.com", "password1": "a long enough pass 42!", "password2": "a long enough pass 42!"},
+    )
+    assert response["Location"] == reverse("assessments:firm_profile")
