@@ -11,14 +11,13 @@ Aggregates are computed by the database over the latest submitted assessment of 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, StringAgg, Subquery, TextField, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, Replace
 from django.http import Http404
 
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
@@ -361,7 +360,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
     )
     answers = _folded(
         Answer.objects.filter(assessment__in=latest_ids),
-        Concat(F("question__code"), Value(CELL_KEY), Cast("choice_codes", TextField())),
+        Concat(F("question__code"), Value(CELL_KEY), _choice_text("choice_codes")),
     )
 
     def rows() -> Iterator[list[Any]]:
@@ -375,12 +374,12 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
             own_scores: dict[str, str] = {}
             while next_scores is not None and next_scores[0] <= latest:
                 if next_scores[0] == latest:
-                    own_scores = _unfold(next_scores[1], _score_cell)
+                    own_scores = _unfold(next_scores[1])
                 next_scores = next(score_stream, None)
             own_answers: dict[str, str] = {}
             while next_answers is not None and next_answers[0] <= latest:
                 if next_answers[0] == latest:
-                    own_answers = _unfold(next_answers[1], _choice_cell)
+                    own_answers = _unfold(next_answers[1])
                 next_answers = next(answer_stream, None)
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
@@ -409,25 +408,21 @@ def _folded(rows: QuerySet[Any], cell: Any) -> QuerySet[Any]:
     )
 
 
-def _unfold(folded: str | None, value: Any) -> dict[str, str]:
-    cells: dict[str, str] = {}
-    for cell in (folded or "").split(CELL_SEPARATOR):
-        key, _sep, raw = cell.partition(CELL_KEY)
-        if key:
-            cells[key] = value(raw)
-    return cells
+def _unfold(folded: str | None) -> dict[str, str]:
+    if not folded:
+        return {}
+    return dict(cell.split(CELL_KEY, 1) for cell in folded.split(CELL_SEPARATOR) if CELL_KEY in cell)
 
 
-def _score_cell(raw: str) -> str:
-    return raw  # the database's text of the float; empty (NULL) for "not enough answers"
+def _choice_text(field_name: str) -> Replace:
+    """A stored answer's JSON text, '["a", "b"]', as the export's "a|b", in the database.
 
-
-def _choice_cell(raw: str) -> str:
-    """A stored answer's JSON text (["a", "b"]) as the export's "a|b"; codes are slugs, so the
-    JSON never holds escapes, but anything unexpected goes through the JSON parser."""
-    if raw.startswith('["') and raw.endswith('"]') and "\\" not in raw:
-        return raw[2:-2].replace('", "', "|").replace('","', "|")
-    return "|".join(json.loads(raw)) if raw else ""
+    Both SQLite and PostgreSQL write a JSON list of strings as '["a", "b"]'; choice codes are
+    slugs, so no quote, comma or bracket can occur inside one.
+    """
+    text = Replace(Cast(field_name, TextField()), Value("[]"), Value(""))  # no answer stored
+    without_brackets = Replace(Replace(text, Value('["'), Value("")), Value('"]'), Value(""))
+    return Replace(without_brackets, Value('", "'), Value("|"))
 
 
 def _current_question_codes() -> tuple[str, ...]:
