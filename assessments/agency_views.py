@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from questionnaires.selectors import policy_examples
 
-from . import agency_selectors, agency_services, exports, pdf, selectors
+from . import agency_selectors, agency_services, charts, exports, pdf, selectors
 from .agency_forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
 from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
 from .pages import results_page_html
@@ -57,6 +57,9 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     )
     heat = agency_selectors.pillar_scores_for([firm.latest_id for firm in page if firm.latest_id])
     weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in agency_selectors.weakest_pillars(board)]
+    cohort = charts.cohort_radar_chart(
+        [charts.PillarFigures(p.code, p.title, p.average, median=p.platform_median) for p in board.pillars]
+    )
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
@@ -75,6 +78,7 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
             "sort": sort,
             "filter_query": query.urlencode(),
             "weakest": weakest,
+            "cohort_chart": (cohort, charts.plotly_figure(cohort)),
             "invitation_form": InvitationForm(),
             "code_form": ClientCodeForm(),
             "codes": Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT_CODE, withdrawn_at=None),

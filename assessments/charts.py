@@ -238,6 +238,45 @@ def radar_chart(pillars: Sequence[ScoreWithPeers], peer_label: str, *, chart_id:
     )
 
 
+def cohort_radar_chart(pillars: Sequence[ScoreWithPeers], *, chart_id: str = "chart-cohort") -> ChartSpec:
+    """An agency's clients (average pillar score, as ``score``) against all firms' median.
+
+    Same drawing as ``radar_chart``, in the agency's words. A pillar no client has a score for,
+    or where the platform's median is not shown (fewer than K firms), is a gap.
+
+    >>> spec = cohort_radar_chart([PillarFigures("skills", "Digital skills", 44.0, median=51.0)])
+    >>> spec.description
+    'Your clients’ average scores and the median of all firms: Digital skills 44.0 (all firms 51.0).'
+    """
+    parts = [
+        _("%(pillar)s %(score)s (all firms %(median)s)")
+        % {"pillar": p.title, "score": _score_words(p.score), "median": _peer_words(p.median)}
+        for p in pillars
+    ]
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.RADAR,
+        title=_("Your clients and all firms, by pillar"),
+        description=_("Your clients’ average scores and the median of all firms: %(scores)s.")
+        % {"scores": "; ".join(parts)},
+        categories=tuple(p.title for p in pillars),
+        series=(
+            Series("peer_median", _("All firms (median)"), Role.PEERS, PEER_COLOUR, tuple(p.median for p in pillars)),
+            Series("firm", _("Your clients (average)"), Role.FIRM, FIRM_COLOUR, tuple(p.score for p in pillars)),
+        ),
+        category_axis=Axis(_("Pillar")),
+        value_axis=Axis(_("Score"), 0, 100),
+        table=ChartTable(
+            caption=_("Your clients’ average pillar scores and the median of all firms"),
+            row_header=_("Pillar"),
+            columns=(_("Your clients (average)"), _("All firms (median)")),
+            rows=tuple(
+                TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, SCORE_DECIMALS))) for p in pillars
+            ),
+        ),
+    )
+
+
 def quartile_chart(rows: Sequence[ScoreWithPeers], *, chart_id: str = "chart-quartiles") -> ChartSpec:
     """Per pillar (and overall, if passed), the firm's score against the middle half of its peers.
 

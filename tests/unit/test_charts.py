@@ -233,3 +233,21 @@ class TestPlotlyFigure:
             figure = plotly_figure(spec)
         assert spec.table.rows[0].cells[0].text == "44,5"
         assert figure["layout"]["separators"].startswith(",")
+
+
+def test_cohort_radar_names_the_agency_side_and_keeps_gaps() -> None:
+    from assessments.charts import cohort_radar_chart
+
+    spec = cohort_radar_chart(
+        [
+            PillarFigures("skills", "Digital skills", 44.04, median=51.0),
+            PillarFigures("data", "Data", None, median=48.0),
+        ]
+    )
+    assert spec.kind == "radar"
+    assert [(s.key, s.name, s.values) for s in spec.series] == [
+        ("peer_median", "All firms (median)", (51.0, 48.0)),
+        ("firm", "Your clients (average)", (44.04, None)),
+    ]
+    assert "Digital skills 44.0 (all firms 51.0)" in spec.description
+    assert [cell.text for cell in spec.table.rows[1].cells][1] == "48.0"
