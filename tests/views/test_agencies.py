@@ -370,3 +370,13 @@ def test_a_newcomer_signs_up_from_the_link_and_comes_back_to_it(agency: Agency, 
         {"email": "second@example.com", "password1": "a long enough pass 42!", "password2": "a long enough pass 42!"},
     )
     assert response["Location"] == reverse("assessments:firm_profile")
+
+
+def test_only_the_firm_revokes_its_consent(
+    consented: AgencyConsent, outsider_client: Client, advisor_client: Client
+) -> None:
+    url = reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk})
+    assert outsider_client.post(url).status_code == 404
+    assert advisor_client.post(url).status_code == 404  # the agency cannot revoke for the firm
+    consented.refresh_from_db()
+    assert consented.revoked_at is None
