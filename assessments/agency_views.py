@@ -269,8 +269,10 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
                 return redirect(request.path)
             agency_services.client_consent_grant(invitation=invite, firm=firm, user=request.user)
         except agency_services.InvitationError as exc:
+            # Back to the invitation, where the message is read in context (or, if the link is
+            # now spent, its own page says so).
             messages.error(request, str(exc))
-            return redirect("assessments:sharing")
+            return redirect(request.path)
         shared = _("%(firm)s now shares its assessments with %(agency)s.")
         messages.success(request, shared % {"firm": firm.name, "agency": invite.agency.name})
         return redirect("assessments:sharing")
