@@ -206,31 +206,49 @@ def radar_chart(pillars: Sequence[ScoreWithPeers], peer_label: str, *, chart_id:
     >>> [(s.key, s.values) for s in spec.series]
     [('peer_median', (51.0, 48.0)), ('firm', (44.0, None))]
     """
-    titles = tuple(p.title for p in pillars)
-    scores = tuple(p.score for p in pillars)
-    medians = tuple(p.median for p in pillars)
     parts = [
         _("%(pillar)s %(score)s (peers %(median)s)")
         % {"pillar": p.title, "score": _score_words(p.score), "median": _peer_words(p.median)}
         for p in pillars
     ]
-    return ChartSpec(
-        id=chart_id,
-        kind=ChartKind.RADAR,
+    return _radar(
+        pillars,
+        chart_id=chart_id,
         title=_("Your pillar scores and the peer median"),
         description=_("Your scores compared with the peer median of %(group)s: %(scores)s.")
         % {"group": peer_label, "scores": "; ".join(parts)},
-        categories=titles,
+        names=(_("You"), _("Peer median")),
+        caption=_("Your pillar scores and the median of %(group)s") % {"group": peer_label},
+    )
+
+
+def _radar(
+    pillars: Sequence[ScoreWithPeers],
+    *,
+    chart_id: str,
+    title: str,
+    description: str,
+    names: tuple[str, str],
+    caption: str,
+) -> ChartSpec:
+    """A radar of ``score`` (the firm's role) against ``median`` (the peers'), in the caller's words."""
+    own, peers = names
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.RADAR,
+        title=title,
+        description=description,
+        categories=tuple(p.title for p in pillars),
         series=(
-            Series("peer_median", _("Peer median"), Role.PEERS, PEER_COLOUR, medians),
-            Series("firm", _("You"), Role.FIRM, FIRM_COLOUR, scores),
+            Series("peer_median", peers, Role.PEERS, PEER_COLOUR, tuple(p.median for p in pillars)),
+            Series("firm", own, Role.FIRM, FIRM_COLOUR, tuple(p.score for p in pillars)),
         ),
         category_axis=Axis(_("Pillar")),
         value_axis=Axis(_("Score"), 0, 100),
         table=ChartTable(
-            caption=_("Your pillar scores and the median of %(group)s") % {"group": peer_label},
+            caption=caption,
             row_header=_("Pillar"),
-            columns=(_("You"), _("Peer median")),
+            columns=(own, peers),
             rows=tuple(
                 TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, SCORE_DECIMALS))) for p in pillars
             ),
@@ -253,27 +271,14 @@ def cohort_radar_chart(pillars: Sequence[ScoreWithPeers], *, chart_id: str = "ch
         % {"pillar": p.title, "score": _score_words(p.score), "median": _peer_words(p.median)}
         for p in pillars
     ]
-    return ChartSpec(
-        id=chart_id,
-        kind=ChartKind.RADAR,
+    return _radar(
+        pillars,
+        chart_id=chart_id,
         title=_("Your clients and all firms, by pillar"),
         description=_("Your clients’ average scores and the median of all firms: %(scores)s.")
         % {"scores": "; ".join(parts)},
-        categories=tuple(p.title for p in pillars),
-        series=(
-            Series("peer_median", _("All firms (median)"), Role.PEERS, PEER_COLOUR, tuple(p.median for p in pillars)),
-            Series("firm", _("Your clients (average)"), Role.FIRM, FIRM_COLOUR, tuple(p.score for p in pillars)),
-        ),
-        category_axis=Axis(_("Pillar")),
-        value_axis=Axis(_("Score"), 0, 100),
-        table=ChartTable(
-            caption=_("Your clients’ average pillar scores and the median of all firms"),
-            row_header=_("Pillar"),
-            columns=(_("Your clients (average)"), _("All firms (median)")),
-            rows=tuple(
-                TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, SCORE_DECIMALS))) for p in pillars
-            ),
-        ),
+        names=(_("Your clients (average)"), _("All firms (median)")),
+        caption=_("Your clients’ average pillar scores and the median of all firms"),
     )
 
 
