@@ -20,7 +20,7 @@ from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, StringAgg, Su
 from django.db.models.functions import Cast, Concat, Replace
 from django.http import Http404
 
-from questionnaires.scoring import LEVEL_LABELS, LEVELS
+from questionnaires.scoring import level_table
 from questionnaires.selectors import version_content
 from readiness.models import User
 
@@ -226,11 +226,11 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
     invited = Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT).count()
     accepted = _clients(agency).count()  # active consents: a firm that revoked is no longer a client
     # One pass over the latest assessments for the count, levels, score bands and the average.
-    levels = [code for _low, code in reversed(LEVELS)]
+    levels = level_table()
     figures = latest.aggregate(
         assessed=Count("id"),
         average=Avg("overall_score"),
-        **{f"level_{code}": Count("id", filter=Q(overall_level=code)) for code in levels},
+        **{f"level_{code}": Count("id", filter=Q(overall_level=code)) for code, _label, _range in levels},
         **{
             f"band_{low}": Count("id", filter=Q(overall_score__gte=low * 10, overall_score__lt=low * 10 + 10))
             for low in range(9)
@@ -238,7 +238,7 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
         band_9=Count("id", filter=Q(overall_score__gte=90)),  # 100 belongs to the top band, as to Leading
     )
     assessed = figures["assessed"]
-    level_counts = [(code, str(LEVEL_LABELS[code]), figures[f"level_{code}"]) for code in levels]
+    level_counts = [(code, label, figures[f"level_{code}"]) for code, label, _range in levels]
     score_buckets = [(low * 10, figures[f"band_{low}"]) for low in range(10)]
 
     averages = dict(

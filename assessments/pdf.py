@@ -39,7 +39,7 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from questionnaires.official import OfficialRow
-from questionnaires.scoring import LEVEL_LABELS, LEVEL_RANGES, LEVELS
+from questionnaires.scoring import LEVEL_LABELS, level_table
 from questionnaires.selectors import PolicyExampleView
 
 from . import charts, selectors
@@ -159,7 +159,7 @@ def action_plan_context(assessment: Assessment) -> dict[str, Any]:
         "radar_svg": svg_chart(radar, width=620, height=400),
         "stylesheet_url": STATIC_PREFIX + PDF_STYLESHEET,
         "generated_on": timezone.localdate(),
-        "levels": [(code, LEVEL_LABELS[code], LEVEL_RANGES[code]) for _low, code in reversed(LEVELS)],
+        "levels": level_table(),
         "min_group": settings.BENCHMARK_MIN_GROUP,
     }
 

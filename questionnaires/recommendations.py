@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from .scoring import (
     CHECKLIST,
+    LEVELS,
     NOT_APPLICABLE,
     QuestionnaireSpec,
     ScoreResult,
@@ -37,7 +38,8 @@ EFFORT_RANK = {"low": 0, "medium": 1, "high": 2}
 IMPACT_WEIGHT = {"low": 1.0, "medium": 2.0, "high": 3.0}
 HORIZON_RANK = {"short": 0, "medium": 1, "long": 2}
 HORIZONS = tuple(HORIZON_RANK)
-TRIGGER_LEVELS = ("beginner", "developing", "intermediate", "advanced")
+# Every level but the top one (Leading): nothing is triggered there by level.
+TRIGGER_LEVELS = tuple(code for _lower, code in reversed(LEVELS[1:]))
 # Priority values are compared after rounding, so 0.30000000000000004 and 0.3 tie and the
 # cheaper action wins as the rule says.
 PRIORITY_DECIMALS = 6

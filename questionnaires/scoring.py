@@ -57,6 +57,11 @@ LEVEL_LABELS = {
 LEVEL_RANGES = {code: (lower, 100.0 if i == 0 else LEVELS[i - 1][0]) for i, (lower, code) in enumerate(LEVELS)}
 
 
+def level_table() -> list[tuple[str, str, tuple[float, float]]]:
+    """(code, label, (lower, upper)) from Beginner up: the levels as the method page and PDF list them."""
+    return [(code, str(LEVEL_LABELS[code]), LEVEL_RANGES[code]) for _lower, code in reversed(LEVELS)]
+
+
 @dataclass(frozen=True)
 class ChoiceSpec:
     code: str

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from questionnaires import selectors as content_selectors
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import PolicyExample
-from questionnaires.scoring import LEVEL_LABELS, LEVEL_RANGES, METHOD_VERSION
+from questionnaires.scoring import METHOD_VERSION, level_table
 from questionnaires.selectors import current_version, version_content
 
 from .forms import SignupForm
@@ -39,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def methodology(request: HttpRequest) -> HttpResponse:
     version = current_version()
     content = version_content(version.pk) if version else None
-    levels = [(code, LEVEL_LABELS[code], LEVEL_RANGES[code]) for code in reversed(list(LEVEL_RANGES))]
+    levels = level_table()
     return render(
         request,
         "readiness/methodology.html",
