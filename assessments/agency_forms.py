@@ -37,7 +37,8 @@ def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
 
 
 class DashboardFilterForm(forms.Form):
-    """GET filters. Invalid values are ignored with a message, never an error page."""
+    """GET filters. Invalid values are ignored with a message, never an error page; an unbound
+    form (no query string) gives no filter."""
 
     sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_blank(list(Sector.choices), _("All")))
     size_class = forms.ChoiceField(label=_("Size"), required=False, choices=_blank(list(SizeClass.choices), _("All")))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Avg, Count, F, OuterRef, Q, QuerySet, StringAgg, Subquery, TextField, Value
 from django.db.models.functions import Cast, Concat, Replace
 from django.http import Http404
@@ -24,6 +25,7 @@ from questionnaires.scoring import level_table
 from questionnaires.selectors import version_content
 from readiness.models import User
 
+from .benchmarks import quartiles_from_table
 from .models import (
     AccessLogEntry,
     Agency,
@@ -169,18 +171,12 @@ class Dashboard:
     cohort_overall_average: float | None = None
 
 
-def _latest_submitted(firm_ref: str = "pk") -> Subquery:
-    return Subquery(
-        Assessment.objects.filter(firm=OuterRef(firm_ref), status=Assessment.Status.SUBMITTED)
-        .order_by("-submitted_at", "-id")
-        .values("pk")[:1]
-    )
-
-
-def _first_submitted() -> Subquery:
+def _submitted(*, latest: bool) -> Subquery:
+    """The firm's latest (or first) submitted assessment, as a subquery on each firm row."""
+    order = ("-submitted_at", "-id") if latest else ("submitted_at", "id")
     return Subquery(
         Assessment.objects.filter(firm=OuterRef("pk"), status=Assessment.Status.SUBMITTED)
-        .order_by("submitted_at", "id")
+        .order_by(*order)
         .values("pk")[:1]
     )
 
@@ -190,7 +186,7 @@ def clients(agency: Agency, filters: DashboardFilters) -> QuerySet[Firm]:
     latest = Assessment.objects.filter(pk=OuterRef("latest_id"))
     firms = (
         _clients(agency)
-        .annotate(latest_id=_latest_submitted())
+        .annotate(latest_id=_submitted(latest=True))
         .annotate(
             latest_score=Subquery(latest.values("overall_score")[:1]),
             latest_level=Subquery(latest.values("overall_level")[:1]),
@@ -249,7 +245,7 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
     )
     # Progress: clients with two or more submitted assessments, first against latest.
     reassessed_firms = (
-        matching.annotate(first_id=_first_submitted()).exclude(first_id=F("latest_id")).filter(latest_id__isnull=False)
+        matching.annotate(first_id=_submitted(latest=False)).exclude(first_id=F("latest_id")).filter(latest_id__isnull=False)
     )
     first_avg = dict(
         PillarScore.objects.filter(assessment__in=reassessed_firms.values("first_id"))
@@ -290,10 +286,6 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
 
 def _platform_medians() -> dict[str, float | None]:
     """All-platform medians per pillar, from the peer statistics (scope "all"; never below K)."""
-    from django.conf import settings
-
-    from .benchmarks import quartiles_from_table
-
     k = settings.BENCHMARK_MIN_GROUP
     medians: dict[str, float | None] = {}
     for statistic in PeerStatistic.objects.filter(scope="all", includes_demo=settings.BENCHMARK_DEMO_MODE):

@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, Stream
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -48,7 +47,7 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     form = DashboardFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         messages.warning(request, _("Some filters were not understood and are ignored."))
-    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    filters = form.filters()
     titles = agency_selectors.pillar_titles_of_latest_version()
     board = agency_selectors.dashboard(agency, filters, titles)
     sort = request.GET.get("sort", "name")
@@ -161,13 +160,7 @@ def agency_client_pdf(request: HttpRequest, agency_id: int, assessment_id: int) 
         agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
     )
     state = selectors.results_state_of(assessment)
-    name = pdf.cached_action_plan(request.user, state, translation.get_language() or "en", load=lambda: assessment)
-    return FileResponse(
-        default_storage.open(name, "rb"),
-        as_attachment=True,
-        filename=pdf.download_name(assessment.firm.name, timezone.localdate(assessment.submitted_at)),
-        content_type="application/pdf",
-    )
+    return pdf.download_response(request.user, state, translation.get_language() or "en", load=lambda: assessment)
 
 
 class _Echo:
@@ -181,8 +174,7 @@ class _Echo:
 @require_GET
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
     member = agency_selectors.agency_member(request.user, agency_id)
-    form = DashboardFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    filters = DashboardFilterForm(request.GET or None).filters()
     header, rows = agency_selectors.export_rows(member.agency, filters)
     writer = csv.writer(_Echo())
 
@@ -204,8 +196,7 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
 def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
     """The same rows as the CSV, as an Excel workbook (written row by row, constant memory)."""
     member = agency_selectors.agency_member(request.user, agency_id)
-    form = DashboardFilterForm(request.GET or None)
-    filters = form.filters() if request.GET else agency_selectors.DashboardFilters()
+    filters = DashboardFilterForm(request.GET or None).filters()
     header, rows = agency_selectors.export_rows(member.agency, filters)
     handle = exports.xlsx_file(header, rows, sheet=_("Clients"))
     name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.xlsx"
@@ -324,10 +315,3 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
         return redirect("assessments:sharing")
     return render(request, "assessments/consent_revoke.html", {"consent": consent})
 
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    """The ``next`` URL if it stays on this site, else ``fallback``."""
-    target = request.GET.get("next") or request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback

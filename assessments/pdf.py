@@ -32,6 +32,7 @@ from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -254,6 +255,24 @@ def _remove_stale(directory: str, keep: str) -> None:
         name = f"{directory}/{file_name}"
         if name != keep:
             default_storage.delete(name)
+
+
+def download_response(
+    user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
+) -> FileResponse:
+    """The stored (or freshly built) PDF as an attachment named after the firm and the date."""
+    name = cached_action_plan(user, state, language, load)
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError:  # removed by a concurrent rebuild after a change: build again
+        handle = default_storage.open(cached_action_plan(user, state, language, load), "rb")
+    submitted_on = timezone.localdate(state.submitted_at) if state.submitted_at else timezone.localdate()
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_name(state.firm_name, submitted_on),
+        content_type="application/pdf",
+    )
 
 
 def download_name(firm_name: str, submitted_on: Any) -> str:

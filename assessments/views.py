@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questionnaires.rendering import dom_id
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import version_content
+from readiness.redirects import safe_next
 
 from . import pdf, selectors, services
 from .agency_selectors import agency_memberships_of
-from .agency_views import safe_next
 from .forms import FirmForm, PillarAnswersForm
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
@@ -212,16 +211,4 @@ def action_plan_pdf(request: HttpRequest, assessment_id: int) -> HttpResponse:
     if not state.is_submitted:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to get its action plan."))
         return redirect("assessments:review", assessment_id=assessment_id)
-    language = translation.get_language() or "en"
-    name = pdf.cached_action_plan(request.user, state, language)
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:  # removed by a concurrent rebuild after a change: build again
-        handle = default_storage.open(pdf.cached_action_plan(request.user, state, language), "rb")
-    submitted_on = timezone.localdate(state.submitted_at) if state.submitted_at else timezone.localdate()
-    return FileResponse(
-        handle,
-        as_attachment=True,
-        filename=pdf.download_name(state.firm_name, submitted_on),
-        content_type="application/pdf",
-    )
+    return pdf.download_response(request.user, state, translation.get_language() or "en")

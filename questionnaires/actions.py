@@ -178,8 +178,9 @@ def check_against(content: ActionSetContent, version: QuestionnaireVersion, exam
     from .selectors import version_content  # the selectors import the models; keep this module light
 
     problems: list[str] = []
-    questions = version_content(version.pk).spec.questions()
-    pillar_of = {q.code: p.code for p in version_content(version.pk).pillars for q in p.questions}
+    content = version_content(version.pk)
+    questions = content.spec.questions()
+    pillar_of = {q.code: p.code for p in content.pillars for q in p.questions}
     for action in content.actions:
         where = f"action {action.code}"
         for trigger in action.answer_triggers:

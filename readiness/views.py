@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -16,6 +16,7 @@ from questionnaires.scoring import METHOD_VERSION, level_table
 from questionnaires.selectors import current_version, version_content
 
 from .forms import SignupForm
+from .redirects import safe_next
 
 PILLAR_TITLES = [
     ("skills", _("Digital skills")),
@@ -71,12 +72,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("assessments:dashboard")
     form = SignupForm(request.POST or None)
-    # An invitation link sends newcomers here with ?next=: they come back to it after signing up.
-    next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, require_https=request.is_secure()):
-        next_url = ""
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="readiness.backends.EmailBackend")
-        return redirect(next_url or "assessments:firm_profile")
-    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+        # An invitation link sends newcomers here with ?next=: they come back to it.
+        return redirect(safe_next(request, reverse("assessments:firm_profile")))
+    return render(request, "registration/signup.html", {"form": form})
