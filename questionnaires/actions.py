@@ -178,9 +178,9 @@ def check_against(content: ActionSetContent, version: QuestionnaireVersion, exam
     from .selectors import version_content  # the selectors import the models; keep this module light
 
     problems: list[str] = []
-    content = version_content(version.pk)
-    questions = content.spec.questions()
-    pillar_of = {q.code: p.code for p in content.pillars for q in p.questions}
+    version_view = version_content(version.pk)
+    questions = version_view.spec.questions()
+    pillar_of = {q.code: p.code for p in version_view.pillars for q in p.questions}
     for action in content.actions:
         where = f"action {action.code}"
         for trigger in action.answer_triggers:
