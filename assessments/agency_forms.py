@@ -43,6 +43,7 @@ class DashboardFilterForm(forms.Form):
     sector = forms.ChoiceField(label=_("Sector"), required=False, choices=_blank(list(Sector.choices), _("All")))
     size_class = forms.ChoiceField(label=_("Size"), required=False, choices=_blank(list(SizeClass.choices), _("All")))
     country = CountryField(blank=True).formfield(label=_("Country"), required=False)
+    region = forms.CharField(label=_("Region"), required=False, max_length=100)
     level = forms.ChoiceField(
         label=_("Level"),
         required=False,
@@ -59,6 +60,7 @@ class DashboardFilterForm(forms.Form):
             sector=data.get("sector") or "",
             size_class=data.get("size_class") or "",
             country=str(data.get("country") or ""),
+            region=(data.get("region") or "").strip(),
             level=data.get("level") or "",
             submitted_from=data.get("submitted_from"),
             submitted_to=data.get("submitted_to"),

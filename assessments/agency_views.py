@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from itertools import batched
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
 from .pages import results_page_html
 
 CLIENTS_PER_PAGE = 25
+CSV_ROWS_PER_CHUNK = 200
 
 
 @login_required
@@ -51,14 +53,15 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     titles = agency_selectors.pillar_titles_of_latest_version()
     board = agency_selectors.dashboard(agency, filters, titles)
     sort = request.GET.get("sort", "name")
-    page = Paginator(agency_selectors.client_table(agency, filters, sort), CLIENTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    heat = agency_selectors.pillar_scores_for([firm.latest_id for firm in page if firm.latest_id])
+    paginator = Paginator(agency_selectors.client_table(agency, filters, sort), CLIENTS_PER_PAGE)
+    if not filters.active:
+        paginator.count = board.accepted  # the same clients, already counted: one pass over the portfolio saved
+    page = paginator.get_page(request.GET.get("page"))
     weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in agency_selectors.weakest_pillars(board)]
     cohort = charts.cohort_radar_chart(
         [charts.PillarFigures(p.code, p.title, p.average, median=p.platform_median) for p in board.pillars]
     )
+    distribution = charts.score_distribution_chart(board.score_buckets)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("sort", None)
@@ -73,14 +76,15 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
             "board": board,
             "titles": titles,
             "page": page,
-            "rows": [(firm, [heat.get(firm.latest_id, {}).get(code) for code, _t in titles]) for firm in page],
+            "rows": [(firm, [getattr(firm, f"pillar_{code}") for code, _t in titles]) for firm in page],
             "sort": sort,
             "filter_query": query.urlencode(),
             "weakest": weakest,
             "cohort_chart": (cohort, charts.plotly_figure(cohort)),
+            "distribution_chart": (distribution, charts.plotly_figure(distribution)),
             "invitation_form": InvitationForm(),
             "code_form": ClientCodeForm(),
-            "codes": Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT_CODE, withdrawn_at=None),
+            "codes": agency_selectors.client_codes(agency),
             "is_admin": member.role == AgencyMember.Role.ADMIN,
         },
     )
@@ -124,6 +128,18 @@ def agency_code_create(request: HttpRequest, agency_id: int) -> HttpResponse:
     else:
         messages.error(request, _("The description is too long (100 characters at most)."))
     return redirect("assessments:agency_dashboard", agency_id=agency_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: int) -> HttpResponse:
+    """Stop a client code from working (after a confirmation); firms that used it keep sharing."""
+    member, code = agency_selectors.client_code(request.user, agency_id, invitation_id)
+    if request.method == "POST":
+        agency_services.invitation_withdraw(invitation=code)
+        messages.success(request, _("Code %(code)s no longer works.") % {"code": code.code})
+        return redirect("assessments:agency_dashboard", agency_id=agency_id)
+    return render(request, "assessments/agency/code_withdraw.html", {"agency": member.agency, "code": code})
 
 
 @login_required
@@ -177,11 +193,15 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
     filters = DashboardFilterForm(request.GET or None).filters()
     header, rows = agency_selectors.export_rows(member.agency, filters)
     writer = csv.writer(_Echo())
+    free_text = [header.index(name) for name in agency_selectors.EXPORT_FREE_TEXT_COLUMNS]
 
     def lines() -> Iterator[str]:
         yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([exports.spreadsheet_safe(value) for value in row])
+        for batch in batched(rows, CSV_ROWS_PER_CHUNK):
+            for row in batch:
+                for index in free_text:
+                    row[index] = exports.spreadsheet_safe(row[index])
+            yield "".join([writer.writerow(row) for row in batch])  # a few hundred rows a chunk, not one
 
     name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.csv"
     return StreamingHttpResponse(
@@ -314,4 +334,3 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
             )
         return redirect("assessments:sharing")
     return render(request, "assessments/consent_revoke.html", {"consent": consent})
-

@@ -97,6 +97,7 @@ class ChartKind(StrEnum):
     QUARTILES = "quartiles"
     PERCENTILE = "percentile"
     HISTORY = "history"
+    DISTRIBUTION = "distribution"
 
 
 class Role(StrEnum):
@@ -105,6 +106,7 @@ class Role(StrEnum):
     FIRM = "firm"
     PEERS = "peers"
     PILLAR = "pillar"
+    COHORT = "cohort"  # an agency's clients, counted
 
 
 @dataclass(frozen=True)
@@ -446,6 +448,42 @@ def history_chart(
     )
 
 
+def score_distribution_chart(bands: Sequence[tuple[int, int]], *, chart_id: str = "chart-distribution") -> ChartSpec:
+    """How many clients have an overall score in each band of ten points (the top band holds 100).
+
+    ``bands`` are (lower bound, clients) pairs, as ``agency_selectors.Dashboard.score_buckets``.
+
+    >>> spec = score_distribution_chart([(0, 1), (10, 0), (90, 3)])
+    >>> spec.categories
+    ('0–10', '10–20', '90–100')
+    >>> spec.description
+    'Clients by overall score: 0–10: 1, 10–20: 0, 90–100: 3.'
+    """
+    labels = tuple(f"{low}–{low + 10}" for low, _count in bands)
+    counts = tuple(float(count) for _low, count in bands)
+    title = _("Clients by overall score")
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.DISTRIBUTION,
+        title=title,
+        description=_("Clients by overall score: %(bands)s.")
+        % {"bands": ", ".join(f"{label}: {count}" for label, (_low, count) in zip(labels, bands, strict=True))},
+        categories=labels,
+        series=(Series("clients", _("Clients"), Role.COHORT, FIRM_COLOUR, counts),),
+        category_axis=Axis(_("Overall score")),
+        value_axis=Axis(_("Clients"), 0, None),
+        table=ChartTable(
+            caption=_("Number of clients in each band of ten points of overall score"),
+            row_header=_("Overall score"),
+            columns=(_("Clients"),),
+            rows=tuple(
+                TableRow(label, (TableCell(count, formats.number_format(count)),))
+                for label, (_low, count) in zip(labels, bands, strict=True)
+            ),
+        ),
+    )
+
+
 def plotly_figure(spec: ChartSpec) -> dict[str, Any]:
     """The spec as a Plotly figure, ``{"data": [...], "layout": {...}}``, ready for ``json_script``.
 
@@ -458,6 +496,7 @@ def plotly_figure(spec: ChartSpec) -> dict[str, Any]:
         ChartKind.QUARTILES: _quartile_figure,
         ChartKind.PERCENTILE: _percentile_figure,
         ChartKind.HISTORY: _history_figure,
+        ChartKind.DISTRIBUTION: _distribution_figure,
     }[spec.kind]
     data, layout = build(spec)
     figure_layout = {
@@ -700,6 +739,39 @@ def _history_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, An
         # No "0" label: on a phone it runs into the first date's.
         "yaxis": {**_cartesian_value_axis(spec.value_axis), "tickvals": [25, 50, 75, 100]},
         "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.18, "yanchor": "top"},
+    }
+    return data, layout
+
+
+def _distribution_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    (series,) = spec.series
+    name = _text(series.name)
+    data = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": list(spec.categories),
+            "y": list(series.values),
+            "marker": {"color": series.colour},
+            "hovertemplate": "%{x}: %{y:,.0f}<extra>" + name + "</extra>",
+            "showlegend": False,
+        }
+    ]
+    layout = {
+        "height": 300,
+        "margin": {"l": 48, "r": 8, "t": 16, "b": 56},
+        "bargap": 0.15,
+        "showlegend": False,
+        "xaxis": {"title": {"text": _text(spec.category_axis.title)}, "fixedrange": True, "tickangle": 0},
+        # Counts: whole numbers only, from 0 to the fullest band.
+        "yaxis": {
+            "title": {"text": _text(spec.value_axis.title)},
+            "rangemode": "tozero",
+            "tickformat": ",d",
+            "fixedrange": True,
+            "gridcolor": GRID_COLOUR,
+            "zeroline": False,
+        },
     }
     return data, layout
 

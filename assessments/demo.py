@@ -20,6 +20,7 @@ from questionnaires.selectors import version_content
 from readiness.models import User
 
 from .agency_services import CONSENT_TEXT_VERSION
+from .firm_summaries import firm_summaries_refresh
 from .models import Agency, AgencyConsent, AgencyMember, Answer, Assessment, Firm, Membership, PillarScore
 from .services import BENCHMARK_CONSENT_TEXT_VERSION, peer_statistics_refresh, scores_apply
 
@@ -125,6 +126,7 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         Assessment.objects.bulk_update(
             assessments, ["overall_score", "overall_level", "method_version", "scored_at", "created_at"], batch_size=500
         )
+        firm_summaries_refresh(firm.pk for firm in firms)
         user = User.objects.filter(email=DEMO_EMAIL).first() or User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
         Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
         clients = _demo_agency(firms, user, rng, now)

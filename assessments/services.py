@@ -19,6 +19,7 @@ from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from .benchmarks import PEER_SCOPES, quantile_table
+from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore
 from .selectors import answers_of
 
@@ -243,6 +244,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked.status = Assessment.Status.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save()
+        firm_summaries_refresh([locked.firm_id])
     _refresh_peer_statistics_if_stale()
     return locked
 
@@ -274,6 +276,8 @@ def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
         result = assessment_scores(locked)
         _store_scores(locked, result)
         locked.save(update_fields=["overall_score", "overall_level", "method_version", "scored_at"])
+        if locked.is_submitted:
+            firm_summaries_refresh([locked.firm_id])
     return result
 
 

@@ -40,6 +40,11 @@ urlpatterns = [
     path("agency/<int:agency_id>/", agency_views.agency_dashboard, name="agency_dashboard"),
     path("agency/<int:agency_id>/invite/<str:kind>/", agency_views.agency_invite, name="agency_invite"),
     path("agency/<int:agency_id>/codes/", agency_views.agency_code_create, name="agency_code_create"),
+    path(
+        "agency/<int:agency_id>/codes/<int:invitation_id>/withdraw/",
+        agency_views.agency_code_withdraw,
+        name="agency_code_withdraw",
+    ),
     path("agency/<int:agency_id>/clients/<int:firm_id>/", agency_views.agency_client, name="agency_client"),
     path(
         "agency/<int:agency_id>/assessments/<int:assessment_id>/results/",

@@ -41,6 +41,7 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
     """
     from django.utils import timezone
 
+    from assessments.firm_summaries import firm_summaries_refresh
     from assessments.models import Assessment, Firm, PillarScore
     from questionnaires.scoring import level_for, round_score
     from questionnaires.selectors import version_content
@@ -94,6 +95,7 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
         ],
         batch_size=5000,
     )
+    firm_summaries_refresh(firm.pk for firm in firms)
 
 
 def main() -> None:

@@ -44,6 +44,7 @@ def all_specs() -> list[charts.ChartSpec]:
         quartile_chart((OVERALL, *PILLARS)),
         percentile_chart(62.0, "Small firms in Italy"),
         history_chart(HISTORY, PILLAR_TITLES),
+        charts.score_distribution_chart([(low, low // 10) for low in range(0, 100, 10)]),
     ]
 
 
@@ -185,7 +186,7 @@ class TestIds:
     def test_default_ids_are_unique_and_safe_in_html(self) -> None:
         ids = [spec.id for spec in all_specs()]
         data_ids = [spec.data_id for spec in all_specs()]
-        assert len(set(ids + data_ids)) == 8
+        assert len(set(ids + data_ids)) == 2 * len(ids)
         assert all(re.fullmatch(r"[a-z][a-z0-9-]*", i) for i in ids + data_ids)
 
     def test_a_second_chart_of_a_kind_gets_its_own_id(self) -> None:
@@ -207,7 +208,8 @@ class TestPlotlyFigure:
 
     @pytest.mark.parametrize("spec", all_specs(), ids=lambda spec: spec.kind)
     def test_the_firm_in_brand_colour_and_no_drag_zoom(self, spec: charts.ChartSpec) -> None:
-        assert series(spec, "firm" if spec.kind != ChartKind.HISTORY else "overall").colour == "#0b4f6c"
+        key = {ChartKind.HISTORY: "overall", ChartKind.DISTRIBUTION: "clients"}.get(spec.kind, "firm")
+        assert series(spec, key).colour == "#0b4f6c"
         layout = plotly_figure(spec)["layout"]
         assert layout["dragmode"] is False
         for axis in ("xaxis", "yaxis"):
@@ -251,3 +253,12 @@ def test_cohort_radar_names_the_agency_side_and_keeps_gaps() -> None:
     ]
     assert "Digital skills 44.0 (all firms 51.0)" in spec.description
     assert [cell.text for cell in spec.table.rows[1].cells][1] == "48.0"
+
+
+def test_score_distribution_counts_clients_per_band_with_the_top_band_to_100() -> None:
+    spec = charts.score_distribution_chart([(low, 2 if low == 90 else 0) for low in range(0, 100, 10)])
+    assert spec.categories[-1] == "90–100" and spec.series[0].values[-1] == 2.0
+    assert spec.table.rows[-1].cells[0].text == "2" and "90–100: 2" in spec.description
+    figure = plotly_figure(spec)
+    assert figure["data"][0]["y"] == [0.0] * 9 + [2.0]
+    assert figure["layout"]["yaxis"]["tickformat"] == ",d"  # whole clients, never 0.5

@@ -127,6 +127,39 @@ class TestInvitationAndConsent:
         owner_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
         assert AgencyConsent.objects.filter(agency=agency, firm=submitted.firm).count() == 1
 
+    def test_an_advisor_withdraws_a_code_after_confirming_and_only_their_own(
+        self,
+        agency: Agency,
+        advisor: User,
+        advisor_client: Client,
+        other_advisor: User,
+        client_for,  # type: ignore[no-untyped-def]
+        submitted: Assessment,
+        owner_client: Client,
+    ) -> None:
+        new = agency_services.client_code_create(agency=agency, created_by=advisor, label="Workshop")
+        owner_client.post(reverse("assessments:invitation", kwargs={"secret": new.secret}), {"consent": "yes"})
+        url = reverse(
+            "assessments:agency_code_withdraw", kwargs={"agency_id": agency.pk, "invitation_id": new.invitation.pk}
+        )
+        # Another agency's advisor and a firm's user: 404, and the code still works.
+        assert client_for(other_advisor).post(url).status_code == 404
+        assert owner_client.post(url).status_code == 404
+        dashboard = advisor_client.get(dashboard_url(agency)).content.decode()
+        assert new.invitation.code in dashboard and "used by 1 firm" in dashboard
+        confirm = advisor_client.get(url)
+        assert confirm.status_code == 200 and "keeps sharing" in confirm.content.decode()
+        assert Invitation.objects.get(pk=new.invitation.pk).withdrawn_at is None  # a GET changes nothing
+        assert advisor_client.post(url).status_code == 302
+        assert Invitation.objects.get(pk=new.invitation.pk).withdrawn_at is not None
+        assert advisor_client.post(url).status_code == 404  # already withdrawn
+        assert (
+            client_for(UserFactory()).get(reverse("assessments:invitation", kwargs={"secret": new.secret})).status_code
+            == 404
+        )
+        # The firm that used it keeps sharing.
+        assert AgencyConsent.objects.filter(agency=agency, firm=submitted.firm, revoked_at=None).exists()
+
     def test_an_advisor_joins_by_invitation(self, agency: Agency, advisor: User, client_for) -> None:  # type: ignore[no-untyped-def]
         newcomer = UserFactory(email="new@hub-a.example")
         url = invite_link(agency, advisor, newcomer.email, kind=Invitation.Kind.ADVISOR)
@@ -261,7 +294,9 @@ def test_staff_create_an_agency_with_its_admin(capsys: pytest.CaptureFixture[str
 
 
 def test_dashboard_and_export_queries_do_not_grow_with_the_portfolio(
-    agency: Agency, advisor_client: Client, version  # type: ignore[no-untyped-def]
+    agency: Agency,
+    advisor_client: Client,
+    version,  # type: ignore[no-untyped-def]
 ) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

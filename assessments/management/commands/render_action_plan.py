@@ -19,9 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--language", default=settings.LANGUAGE_CODE, help="e.g. en (default: the site's)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        assessment = (
-            Assessment.objects.select_related("firm", "version").filter(pk=options["assessment_id"]).first()
-        )
+        assessment = Assessment.objects.select_related("firm", "version").filter(pk=options["assessment_id"]).first()
         if assessment is None:
             raise CommandError(f"No assessment with id {options['assessment_id']}.")
         if not assessment.is_submitted:

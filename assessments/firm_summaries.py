@@ -1,0 +1,86 @@
+"""Keeps ``FirmSummary`` (one row per firm: first and latest submitted assessment) in step.
+
+A summary is derived data, so it is always rebuilt whole from the assessments, never
+patched: refreshing twice, or refreshing a firm that did not change, is harmless. Called by
+the services that submit or rescore an assessment, by the demo and benchmark generators
+after their bulk writes, and by the migration that introduced the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+
+from django.apps import apps as installed_apps
+from django.apps.registry import Apps
+from django.db import transaction
+
+from questionnaires.loader import KNOWN_PILLARS
+
+CHUNK = 2000  # firms per round trip: well under SQLite's limit on query parameters
+
+
+def firm_summaries_refresh(firm_ids: Iterable[int] | None = None, *, apps: Apps | None = None) -> int:
+    """Rebuild the summaries of these firms (every firm when None); returns the rows written.
+
+    ``apps`` lets a migration pass its historical models; everyone else leaves it out.
+    """
+    registry = apps or installed_apps
+    firm_model = registry.get_model("assessments", "Firm")
+    ids = firm_ids if firm_ids is not None else firm_model.objects.order_by("pk").values_list("pk", flat=True)
+    written = 0
+    for chunk in _chunks(ids):
+        written += _refresh_chunk(chunk, registry)
+    return written
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield chunk
+
+
+def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
+    assessment_model = registry.get_model("assessments", "Assessment")
+    score_model = registry.get_model("assessments", "PillarScore")
+    summary_model = registry.get_model("assessments", "FirmSummary")
+    # (first, latest, count) per firm, in the order every other read uses for "latest".
+    ends: dict[int, list] = {}
+    submitted = (
+        assessment_model.objects.filter(firm_id__in=firm_ids, status="submitted")
+        .order_by("firm_id", "submitted_at", "id")
+        .values_list("id", "firm_id", "submitted_at", "overall_score", "overall_level")
+    )
+    for row in submitted:
+        firm_id = row[1]
+        if firm_id in ends:
+            ends[firm_id][1] = row
+            ends[firm_id][2] += 1
+        else:
+            ends[firm_id] = [row, row, 1]
+    wanted = {end[0][0] for end in ends.values()} | {end[1][0] for end in ends.values()}
+    pillar_scores: dict[int, dict[str, float | None]] = {}
+    for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
+        "assessment_id", "pillar_code", "score"
+    ):
+        pillar_scores.setdefault(assessment_id, {})[code] = score
+    summaries = []
+    for firm_id, (first, latest, count) in ends.items():
+        first_scores, latest_scores = pillar_scores.get(first[0], {}), pillar_scores.get(latest[0], {})
+        summaries.append(
+            summary_model(
+                firm_id=firm_id,
+                first_id=first[0],
+                latest_id=latest[0],
+                submitted_count=count,
+                latest_submitted_at=latest[2],
+                latest_score=latest[3],
+                latest_level=latest[4],
+                **{f"latest_{code}": latest_scores.get(code) for code in KNOWN_PILLARS},
+                **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
+            )
+        )
+    with transaction.atomic():
+        summary_model.objects.filter(firm_id__in=firm_ids).delete()
+        summary_model.objects.bulk_create(summaries, batch_size=500)
+    return len(summaries)
