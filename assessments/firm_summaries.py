@@ -18,6 +18,7 @@ from django.db import transaction
 from questionnaires.loader import KNOWN_PILLARS
 
 CHUNK = 2000  # firms per round trip: well under SQLite's limit on query parameters
+ANSWER_JOIN = "|"  # a checklist's several choice codes in one export cell
 
 
 def firm_summaries_refresh(firm_ids: Iterable[int] | None = None, *, apps: Apps | None = None) -> int:
@@ -43,6 +44,7 @@ def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
 def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     assessment_model = registry.get_model("assessments", "Assessment")
     score_model = registry.get_model("assessments", "PillarScore")
+    answer_model = registry.get_model("assessments", "Answer")
     summary_model = registry.get_model("assessments", "FirmSummary")
     # (first, latest, count) per firm, in the order every other read uses for "latest".
     ends: dict[int, list] = {}
@@ -59,6 +61,12 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         else:
             ends[firm_id] = [row, row, 1]
     wanted = {end[0][0] for end in ends.values()} | {end[1][0] for end in ends.values()}
+    answers: dict[int, dict[str, str]] = {}
+    latest_ids = [end[1][0] for end in ends.values()]
+    for assessment_id, code, choice_codes in answer_model.objects.filter(assessment_id__in=latest_ids).values_list(
+        "assessment_id", "question__code", "choice_codes"
+    ):
+        answers.setdefault(assessment_id, {})[code] = ANSWER_JOIN.join(choice_codes)
     pillar_scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
         "assessment_id", "pillar_code", "score"
@@ -76,6 +84,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
                 latest_submitted_at=latest[2],
                 latest_score=latest[3],
                 latest_level=latest[4],
+                latest_answers=answers.get(latest[0], {}),
                 **{f"latest_{code}": latest_scores.get(code) for code in KNOWN_PILLARS},
                 **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
             )

@@ -159,9 +159,9 @@ class PillarScore(models.Model):
 class FirmSummary(models.Model):
     """Derived data: a firm's first and latest submitted assessments and their scores, in one row.
 
-    Portfolio reads (the agency dashboard, its client table, the exports) aggregate over one
-    row per client instead of searching each client's assessments for its latest one: at
-    100,000 clients, a tenth of a second instead of two. Never edited by hand; rebuilt from
+    Portfolio reads (the agency dashboard, its client table, the exports) read one row per
+    client instead of searching each client's assessments for its latest one: at 100,000
+    clients, a dashboard in half a second instead of two. Never edited by hand; rebuilt from
     the assessments by ``firm_summaries.firm_summaries_refresh`` whenever a firm submits or
     its scores are recomputed. A firm without a submitted assessment has no row.
 
@@ -187,6 +187,10 @@ class FirmSummary(models.Model):
     first_cyber = models.FloatField(null=True)
     first_ai = models.FloatField(null=True)
     first_green = models.FloatField(null=True)
+    # The latest assessment's answers as the exports write them: question code -> choice codes
+    # joined by "|". A submitted assessment's answers never change, so this copy cannot go
+    # stale, and an export of 10,000 clients reads 10,000 rows instead of 460,000.
+    latest_answers = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"{self.firm_id}: {self.submitted_count} submitted, latest {self.latest_score}"

@@ -9,18 +9,18 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from .benchmarks import PEER_SCOPES, quantile_table
 from .firm_summaries import firm_summaries_refresh
-from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore
+from .models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic, PillarScore
 from .selectors import answers_of
 
 BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
@@ -285,28 +285,24 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
     """Rebuild the peer distributions from the latest submitted assessment of each consenting firm.
 
     Demo firms count only in the demo-mode set (``includes_demo``). Returns the number of
-    peer firms. One query per kind of row read, whatever the number of firms; the grouping
+    peer firms. One query, whatever the number of firms (each firm's summary row); the grouping
     and the percentile tables are computed here, once, not on every results page.
     """
     k = settings.BENCHMARK_MIN_GROUP
-    latest = (
-        Assessment.objects.filter(firm=OuterRef("firm"), status=Assessment.Status.SUBMITTED)
-        .order_by("-submitted_at", "-id")
-        .values("id")[:1]
-    )
-    peers = Assessment.objects.filter(
-        status=Assessment.Status.SUBMITTED, firm__benchmark_consent=True, id=Subquery(latest)
-    )
+    # Each firm's latest submitted assessment is its summary row (``FirmSummary``).
+    peers = FirmSummary.objects.filter(firm__benchmark_consent=True)
     if not includes_demo:
         peers = peers.filter(firm__is_demo=False)
-    profile = ("firm__size_class", "firm__sector", "firm__country")
-    rows = [
-        (size, sector, country, PeerStatistic.OVERALL, score)
-        for size, sector, country, score in peers.exclude(overall_score=None).values_list(*profile, "overall_score")
-    ]
-    rows += PillarScore.objects.filter(assessment__in=peers, score__isnull=False).values_list(
-        "assessment__firm__size_class", "assessment__firm__sector", "assessment__firm__country", "pillar_code", "score"
-    )
+    rows = []
+    for size, sector, country, overall, *pillar_scores in peers.values_list(
+        "firm__size_class",
+        "firm__sector",
+        "firm__country",
+        "latest_score",
+        *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
+    ).iterator(chunk_size=5000):
+        scores = ((PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, pillar_scores, strict=True))
+        rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
     groups: dict[tuple[str, str, str, str, str], list[float]] = defaultdict(list)
     for size, sector, country, pillar, score in rows:
         profile_values = {"size_class": size, "sector": sector, "country": country}

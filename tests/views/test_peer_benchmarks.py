@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.firm_summaries import firm_summaries_refresh
 from assessments.models import Assessment, Firm, PillarScore
 from assessments.selectors import peer_comparison_for
 from assessments.services import peer_statistics_refresh
@@ -46,6 +47,7 @@ def submitted(
         )
         for code in PILLARS
     )
+    firm_summaries_refresh([firm.pk])  # as the submit service does
     return assessment
 
 
@@ -129,6 +131,7 @@ class TestFigures:
         for i, firm in enumerate(peers(version, 10)):
             if i < 5:
                 PillarScore.objects.filter(assessment__firm=firm, pillar_code="cyber").update(score=None)
+                firm_summaries_refresh([firm.pk])  # as rescoring does
         rows = {row.code: row for row in compare(mine).rows}
         assert rows["cyber"].median is None and rows["cyber"].n == 6
         assert rows["skills"].median is not None
@@ -166,6 +169,7 @@ class TestWhoCounts:
     def test_drafts_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
         peers(version, 9)
         Assessment.objects.exclude(pk=mine.pk).update(status=Assessment.Status.DRAFT)
+        firm_summaries_refresh()  # the peers now have drafts only
         assert compare(mine).scope is None
 
 
