@@ -329,7 +329,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
     """The header and the rows (one per client's latest assessment) of the portfolio export.
 
     One query whatever the number of clients, read in chunks so memory stays flat: every
-    figure comes from the client's summary row, answers included (``FirmSummary.latest_answers``).
+    figure comes from the client's summary rows (``FirmSummary``, ``FirmLatestAnswers``).
     Columns: profile, scores, then one per question of the current version, headed by its
     stable code, holding the choice code (several, for a checklist, joined by "|"). A cell the
     client has no value for is None, which csv writes as an empty cell, as does ``xlsx_file``.
@@ -345,7 +345,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
     ]  # fmt: skip
     columns = (
         "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
-        "latest_version", "latest_score", "latest_level", "summary__latest_answers",
+        "latest_version", "latest_score", "latest_level", "latest_answers__answers",
         *(f"summary__latest_{code}" for code in pillar_codes),
     )  # fmt: skip
     firms = (

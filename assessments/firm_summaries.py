@@ -1,4 +1,5 @@
-"""Keeps ``FirmSummary`` (one row per firm: first and latest submitted assessment) in step.
+"""Keeps ``FirmSummary`` (one row per firm: first and latest submitted assessment) and
+``FirmLatestAnswers`` (that latest assessment's answers) in step.
 
 A summary is derived data, so it is always rebuilt whole from the assessments, never
 patched: refreshing twice, or refreshing a firm that did not change, is harmless. Called by
@@ -46,6 +47,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     score_model = registry.get_model("assessments", "PillarScore")
     answer_model = registry.get_model("assessments", "Answer")
     summary_model = registry.get_model("assessments", "FirmSummary")
+    latest_answers_model = registry.get_model("assessments", "FirmLatestAnswers")
     # (first, latest, count) per firm, in the order every other read uses for "latest".
     ends: dict[int, list] = {}
     submitted = (
@@ -61,12 +63,12 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         else:
             ends[firm_id] = [row, row, 1]
     wanted = {end[0][0] for end in ends.values()} | {end[1][0] for end in ends.values()}
-    answers: dict[int, dict[str, str]] = {}
+    answers_of: dict[int, dict[str, str]] = {}
     latest_ids = [end[1][0] for end in ends.values()]
     for assessment_id, code, choice_codes in answer_model.objects.filter(assessment_id__in=latest_ids).values_list(
         "assessment_id", "question__code", "choice_codes"
     ):
-        answers.setdefault(assessment_id, {})[code] = ANSWER_JOIN.join(choice_codes)
+        answers_of.setdefault(assessment_id, {})[code] = ANSWER_JOIN.join(choice_codes)
     pillar_scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
         "assessment_id", "pillar_code", "score"
@@ -84,12 +86,16 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
                 latest_submitted_at=latest[2],
                 latest_score=latest[3],
                 latest_level=latest[4],
-                latest_answers=answers.get(latest[0], {}),
                 **{f"latest_{code}": latest_scores.get(code) for code in KNOWN_PILLARS},
                 **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
             )
         )
+    latest_answers = [
+        latest_answers_model(firm_id=firm_id, answers=answers_of.get(end[1][0], {})) for firm_id, end in ends.items()
+    ]
     with transaction.atomic():
         summary_model.objects.filter(firm_id__in=firm_ids).delete()
         summary_model.objects.bulk_create(summaries, batch_size=500)
+        latest_answers_model.objects.filter(firm_id__in=firm_ids).delete()
+        latest_answers_model.objects.bulk_create(latest_answers, batch_size=500)
     return len(summaries)

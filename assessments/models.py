@@ -187,10 +187,6 @@ class FirmSummary(models.Model):
     first_cyber = models.FloatField(null=True)
     first_ai = models.FloatField(null=True)
     first_green = models.FloatField(null=True)
-    # The latest assessment's answers as the exports write them: question code -> choice codes
-    # joined by "|". A submitted assessment's answers never change, so this copy cannot go
-    # stale, and an export of 10,000 clients reads 10,000 rows instead of 460,000.
-    latest_answers = models.JSONField(default=dict)
 
     def __str__(self) -> str:
         return f"{self.firm_id}: {self.submitted_count} submitted, latest {self.latest_score}"
@@ -199,6 +195,22 @@ class FirmSummary(models.Model):
     def pillar_field(which: str, pillar_code: str) -> str:
         """The column holding a pillar's score: ``which`` is "latest" or "first"."""
         return f"{which}_{pillar_code}"
+
+
+class FirmLatestAnswers(models.Model):
+    """Derived data: the answers of a firm's latest submitted assessment, as the exports write them.
+
+    Question code -> choice codes joined by "|". A submitted assessment's answers never change,
+    so the copy cannot go stale, and an export of 10,000 clients reads 10,000 rows instead of
+    460,000. Apart from ``FirmSummary`` so the rows the dashboard scans stay narrow; kept by the
+    same ``firm_summaries_refresh``.
+    """
+
+    firm = models.OneToOneField(Firm, on_delete=models.CASCADE, primary_key=True, related_name="latest_answers")
+    answers = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.firm_id}: {len(self.answers)} answers"
 
 
 class PeerStatistic(models.Model):

@@ -12,7 +12,16 @@ from django.utils import timezone
 from assessments import agency_selectors, agency_services
 from assessments.agency_selectors import DashboardFilters
 from assessments.firm_summaries import firm_summaries_refresh
-from assessments.models import Agency, AgencyConsent, Assessment, Firm, FirmSummary, PillarScore
+from assessments.models import (
+    Agency,
+    AgencyConsent,
+    Answer,
+    Assessment,
+    Firm,
+    FirmLatestAnswers,
+    FirmSummary,
+    PillarScore,
+)
 from assessments.services import assessment_save_answers, assessment_start, assessment_submit
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import QuestionnaireVersion
@@ -75,15 +84,24 @@ class TestFirmSummary:
         assert (summary.first_id, summary.latest_id, summary.submitted_count) == (first.pk, latest.pk, 2)
         assert summary.latest_score == latest.overall_score > first.overall_score
         assert summary.latest_submitted_at == latest.submitted_at
+        exported = FirmLatestAnswers.objects.get(firm=firm).answers  # the latest answers, as exports write them
+        assert exported == {
+            answer.question.code: "|".join(answer.choice_codes)
+            for answer in Answer.objects.filter(assessment=latest).select_related("question")
+        }
+        assert "|" in "".join(exported.values())  # a checklist with several items ticked
 
     def test_a_full_rebuild_gives_the_same_rows(self, version: QuestionnaireVersion) -> None:
         for depth in range(3):
             firm, user = new_client(None)
             submit(firm, user, version, depth)
         before = list(FirmSummary.objects.order_by("pk").values())
+        answers_before = list(FirmLatestAnswers.objects.order_by("pk").values())
         FirmSummary.objects.all().delete()
+        FirmLatestAnswers.objects.all().delete()
         assert firm_summaries_refresh() == 3
         assert list(FirmSummary.objects.order_by("pk").values()) == before
+        assert list(FirmLatestAnswers.objects.order_by("pk").values()) == answers_before
 
     def test_has_a_column_for_every_pillar(self) -> None:
         names = {f.name for f in FirmSummary._meta.get_fields()}
