@@ -830,7 +830,7 @@ def run() -> tuple[list[Result], dict[str, Any], dict[str, Any]]:
                         result.rounds_ratio.append(result.req_per_s / baseline.req_per_s)
             results = [median_round([r[i] for r in rounds]) for i in range(len(SCENARIOS))]
         sizes = ", ".join(f"{n:,}" for n in PORTFOLIO_SIZES)
-        say(f"Agency portfolio grown to {sizes} clients; dashboard (and CSV at the first size) timed in-process")
+        say(f"Agencies of {sizes} clients; dashboards (and the smallest one's CSV) timed in-process")
         output = run_python(env, str(PORTFOLIO_SCRIPT), *map(str, PORTFOLIO_SIZES))
         portfolio = portfolio_verdicts(json.loads(output.strip().splitlines()[-1]))
         return results, pdf_build, portfolio
