@@ -37,6 +37,8 @@ run: db
 test: setup-dev
 	$(VENV)/bin/ruff check .
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
+	@echo "==> The same suite on PostgreSQL"
+	DJANGO_ALLOW_ASYNC_UNSAFE=true deploy/with-postgres.sh $(VENV)/bin/pytest -p no:cacheprovider
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

@@ -25,7 +25,9 @@ ANSWER_JOIN = "|"  # a checklist's several choice codes in one export cell
 def firm_summaries_refresh(firm_ids: Iterable[int] | None = None, *, apps: Apps | None = None) -> int:
     """Rebuild the summaries of these firms (every firm when None); returns the rows written.
 
-    ``apps`` lets a migration pass its historical models; everyone else leaves it out.
+    ``apps`` lets a migration pass its historical models (0007 builds the tables for existing
+    data); everyone else leaves it out. Should this function come to need a model that 0007's
+    state lacks, give 0007 a frozen copy of today's version.
     """
     registry = apps or installed_apps
     firm_model = registry.get_model("assessments", "Firm")

@@ -483,6 +483,9 @@ def bench_env(workdir: Path) -> dict[str, str]:
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
             "DJANGO_MEDIA_ROOT": str(workdir / "media"),
             "DJANGO_ALLOWED_HOSTS": f"{HOST},localhost",
+            # Production settings, but plain HTTP on loopback: no redirect to HTTPS, cookies usable.
+            "DJANGO_SECURE_SSL_REDIRECT": "0",
+            "DJANGO_SECURE_COOKIES": "0",
         }
     )
     return env

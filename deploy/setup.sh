@@ -24,10 +24,10 @@ os_id() { . /etc/os-release 2>/dev/null && echo "${ID:-unknown}"; }
 
 # --- system packages -------------------------------------------------------------
 # Pango/HarfBuzz/fonts for WeasyPrint (PDF: Liberation Sans, DejaVu Sans for the glyphs it lacks),
-# poppler-utils to check PDFs in tests,
+# poppler-utils to check PDFs in tests, PostgreSQL's server for the suite's second run (deploy/with-postgres.sh),
 # chromium for browser tests.
 RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core)
-TEST_PKGS=(poppler-utils)
+TEST_PKGS=(poppler-utils postgresql)
 
 missing_pkgs() {
   local p

@@ -104,3 +104,24 @@ class EmailBackend(ModelBackend):
         if user is None or user.pk != user_id:
             user = user_by_id(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def login_name(request: Any, credentials: dict[str, Any] | None) -> str:
+    """The account a login attempt names, as django-axes counts failures: e-mail addresses are
+    matched without regard to case (``User``), so "Owner@x" and "owner@x" are one account."""
+    return str((credentials or {}).get("username") or "").strip().lower()
+
+
+def client_ip(request: Any) -> str:
+    """The address a login attempt came from, as django-axes counts failures.
+
+    Behind our proxy or load balancer (``DJANGO_BEHIND_PROXY``) every request arrives from the
+    proxy, which appends the address it saw to X-Forwarded-For: the right-most entry is the
+    only one a client cannot forge. Otherwise the connection's own address.
+    """
+    from django.conf import settings
+
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")

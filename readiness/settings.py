@@ -6,7 +6,9 @@ the console. Production sets DJANGO_DEBUG=0, which makes DJANGO_SECRET_KEY manda
 
 from __future__ import annotations
 
+import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_countries",
     "django_tasks_db",
+    "axes",
 ]
 
 # Background work (the ZIP of all clients' action plans): Django's tasks framework with the
@@ -72,6 +75,8 @@ MIDDLEWARE = [
     "readiness.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "readiness.urls"
@@ -111,7 +116,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "readiness.User"
-AUTHENTICATION_BACKENDS = ["readiness.backends.EmailBackend"]
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "readiness.backends.EmailBackend"]
 SESSION_ENGINE = "readiness.sessions"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "assessments:dashboard"
@@ -142,8 +148,13 @@ STATICFILES_FINDERS = [
 ]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# Generated files (PDFs, ZIPs): the filesystem by default; object storage on a deployment with
+# several hosts, e.g. DJANGO_FILE_STORAGE=storages.backends.s3.S3Storage with its options as JSON.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("DJANGO_FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": json.loads(os.environ.get("DJANGO_FILE_STORAGE_OPTIONS") or "{}"),
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -158,12 +169,29 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Django 6.1 mailers; console by default so sign-up and password-reset mails show in the log.
-MAILERS = {
-    "default": {
-        "BACKEND": os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+# Django 6.1 mailers: SMTP when DJANGO_EMAIL_HOST is set, else the console, so sign-up,
+# password-reset and invitation mails show in the log.
+if os.environ.get("DJANGO_EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["DJANGO_EMAIL_HOST"],
+                "port": int(os.environ.get("DJANGO_EMAIL_PORT", "587")),
+                "username": os.environ.get("DJANGO_EMAIL_USER", ""),
+                "password": os.environ.get("DJANGO_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("DJANGO_EMAIL_USE_TLS", True),
+                "use_ssl": env_bool("DJANGO_EMAIL_USE_SSL", False),
+                "timeout": 10,
+            },
+        }
     }
-}
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        }
+    }
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Readiness <no-reply@localhost>")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -189,6 +217,37 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Production (DJANGO_DEBUG=0): HTTPS only, cookies only over HTTPS, HSTS for a year. Each can
+# be relaxed from the environment (the bench serves plain HTTP on loopback).
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]  # load balancers' health checks speak plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_SECURE_HSTS_SECONDS", str(365 * 24 * 60 * 60)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
+    if not SECURE_HSTS_PRELOAD:
+        # Asking browsers to preload HSTS commits the whole domain: its owner's decision, not ours.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind a proxy or load balancer that terminates TLS and says so in X-Forwarded-Proto.
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Login throttling (django-axes): five failed attempts on one account from one address lock
+# that pair for 15 minutes; a success clears the count. Account and address together, so an
+# office behind one address is not locked out by one person's typos, nor an account by an
+# attacker elsewhere. Behind a proxy, the address is the one the proxy saw (backends.client_ip).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The login form's field (axes would otherwise take the user model's USERNAME_FIELD, "email").
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "readiness.backends.login_name"
+AXES_CLIENT_IP_CALLABLE = "readiness.backends.client_ip"
+AXES_LOCKOUT_CALLABLE = "readiness.views.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; no log of every successful login
 
 # Peer benchmarks never show a group smaller than this (see DESIGN, Benchmarks).
 BENCHMARK_MIN_GROUP = int(os.environ.get("BENCHMARK_MIN_GROUP", "10"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -78,3 +79,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         # An invitation link sends newcomers here with ?next=: they come back to it.
         return redirect(safe_next(request, reverse("assessments:firm_profile")))
     return render(request, "registration/signup.html", {"form": form})
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: object = None
+) -> HttpResponse:
+    """What django-axes answers to a login attempt on a locked account: 429, and what to do."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)

@@ -5,12 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def build_summaries(apps, schema_editor):
-    from assessments.firm_summaries import firm_summaries_refresh
-
-    firm_summaries_refresh(apps=apps)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -58,5 +52,4 @@ class Migration(migrations.Migration):
             name='latest',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='assessments.assessment'),
         ),
-        migrations.RunPython(build_summaries, migrations.RunPython.noop),
     ]

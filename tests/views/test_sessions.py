@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def logged_in(user: User) -> Client:
     client = Client()
-    assert client.login(username=user.email, password=PASSWORD)
+    assert client.post(reverse("login"), {"username": user.email, "password": PASSWORD}).status_code == 302
     return client
 
 
