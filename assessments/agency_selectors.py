@@ -269,7 +269,8 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
         **{f"progress_{code}": Avg(f"latest_{code}", filter=reassessed) for code in KNOWN_PILLARS},
     )
     invited = Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT).count()
-    accepted = _clients(agency).count()  # active consents: a firm that revoked is no longer a client
+    # Active consents: a firm that revoked is no longer a client (counted on the consents alone).
+    accepted = AgencyConsent.objects.filter(agency=agency, revoked_at__isnull=True).count()
     platform = _platform_medians()
     return Dashboard(
         invited=invited,

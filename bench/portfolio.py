@@ -78,7 +78,9 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
         with transaction.atomic():
             firms = Firm.objects.bulk_create(
                 Firm(
-                    name=f"Client {offset + start + i:06d}",
+                    # Names in random order across agencies, as on a real platform (a name index
+                    # then serves every agency's first page alike).
+                    name=f"Client {rng.randrange(10**9):09d}-{offset + start + i}",
                     country=rng.choice(["IT", "FR", "DE", "ES", "PT"]),
                     sector=rng.choice(["C", "G", "F", "M", "I"]),
                     size_class=rng.choice(["micro", "small", "medium"]),
