@@ -109,3 +109,23 @@ def _error_message(exc: InvalidAnswer) -> str:
     if exc.reason == REASON_EXCLUSIVE:
         return str(_("“Don’t know”, “Not applicable” and “None of these” cannot be combined with other answers."))
     return str(_("This answer is not one of the choices offered. Please choose again."))
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting the account asks for the password again: a left-open session is not enough."""
+
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, max_length=200)
+    understood = forms.BooleanField(
+        label=_("I understand that this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )
+
+    def __init__(self, user, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("That is not your password."))
+        return password

@@ -257,6 +257,23 @@ def _remove_stale(directory: str, keep: str) -> None:
             default_storage.delete(name)
 
 
+def stored_plans_delete(assessment_ids: list[int]) -> int:
+    """Remove every stored PDF (all languages) of these assessments; returns the files removed."""
+    removed = 0
+    for assessment_id in assessment_ids:
+        base = f"{STORAGE_DIR}/{assessment_id}"
+        try:
+            languages, _files = default_storage.listdir(base)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+        for language in languages:
+            _dirs, files = default_storage.listdir(f"{base}/{language}")
+            for file_name in files:
+                default_storage.delete(f"{base}/{language}/{file_name}")
+                removed += 1
+    return removed
+
+
 def download_response(
     user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
 ) -> FileResponse:

@@ -6,14 +6,18 @@ validate, call a ``services`` function, redirect or render.
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questionnaires.rendering import dom_id
@@ -21,9 +25,9 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import version_content
 from readiness.redirects import safe_next
 
-from . import pdf, selectors, services
+from . import pdf, personal_data, selectors, services
 from .agency_selectors import agency_memberships_of
-from .forms import FirmForm, PillarAnswersForm
+from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
 
@@ -212,3 +216,54 @@ def action_plan_pdf(request: HttpRequest, assessment_id: int) -> HttpResponse:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to get its action plan."))
         return redirect("assessments:review", assessment_id=assessment_id)
     return pdf.download_response(request.user, state, translation.get_language() or "en")
+
+
+# --- The user's own data: take it away, or erase it ----------------------------------------------
+
+
+@login_required
+@require_GET
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "assessments/my_data.html", {"form": AccountDeleteForm(request.user)})
+
+
+@login_required
+@require_GET
+def my_data_download(request: HttpRequest, kind: str) -> HttpResponse:
+    export = personal_data.personal_data_export(request.user)
+    stamp = timezone.localdate().isoformat()
+    if kind == "json":
+        response = HttpResponse(
+            json.dumps(export, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="readiness-my-data-{stamp}.json"'
+    elif kind == "csv":
+        response = HttpResponse(personal_data.personal_data_csv_zip(export), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="readiness-my-data-{stamp}-csv.zip"'
+    else:
+        raise Http404("No such format.")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.user, request.POST)
+    if not form.is_valid():
+        return render(request, "assessments/my_data.html", {"form": form})  # as a login form does: 200
+    user = request.user
+    logout(request)
+    firms = personal_data.account_delete(user)
+    messages.success(
+        request,
+        ngettext(
+            "Your account and your firm's data have been deleted.",
+            "Your account and the data of your %(n)d firms have been deleted.",
+            firms,
+        )
+        % {"n": firms}
+        if firms
+        else _("Your account has been deleted."),
+    )
+    return redirect("home")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("methodology/", views.methodology, name="methodology"),
+    path("privacy/", views.privacy, name="privacy"),
     path("policy-examples/", views.policy_examples, name="policy_examples"),
     path("accounts/signup/", views.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

@@ -49,6 +49,11 @@ def methodology(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy.html", {"min_group": settings.BENCHMARK_MIN_GROUP})
+
+
 def policy_examples(request: HttpRequest) -> HttpResponse:
     """The public catalogue of policy examples, filterable by pillar and by who acts."""
     pillar = request.GET.get("pillar") or None

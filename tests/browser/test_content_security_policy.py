@@ -75,7 +75,7 @@ def test_no_page_type_violates_the_policy(demo: dict[str, Any], browser: Any) ->
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
     found: dict[str, list[str]] = {}
-    for path in ("/", "/methodology/", "/policy-examples/", "/accounts/login/", "/accounts/signup/"):
+    for path in ("/", "/methodology/", "/policy-examples/", "/privacy/", "/accounts/login/", "/accounts/signup/"):
         found[path] = visit(page, base + path)
     log_in(page, base, DEMO_EMAIL)
     for path in (
@@ -85,6 +85,7 @@ def test_no_page_type_violates_the_policy(demo: dict[str, Any], browser: Any) ->
         f"/app/assessments/{demo['draft']}/review/",
         f"/app/assessments/{demo['submitted']}/results/",
         "/app/sharing/",
+        "/app/my-data/",
         f"/app/invitations/{demo['code']}/",
     ):
         found[path] = visit(page, base + path)

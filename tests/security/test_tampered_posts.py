@@ -50,6 +50,7 @@ KNOWN_FIELDS = {
     "skills.checklist": ["alpha", "beta", "none_of_these", "dont_know", "zzz"],
     "next": ["/app/", "https://evil.example/", "//evil.example"],
     "confirm": ["1", "yes"],
+    "understood": ["on", ""],
 }
 field_names = st.sampled_from(sorted(KNOWN_FIELDS)) | st.text(min_size=1, max_size=12)
 values = st.one_of(
@@ -127,6 +128,7 @@ def endpoints(w: World) -> list[str]:
         reverse("assessments:agency_code_create", kwargs={"agency_id": agency}),
         reverse("assessments:agency_code_withdraw", kwargs={"agency_id": agency, "invitation_id": w.code.pk}),
         reverse("assessments:agency_pdf_zip", kwargs={"agency_id": agency}),
+        reverse("assessments:account_delete"),
     ]
 
 
@@ -156,7 +158,7 @@ def others_data(w: World) -> tuple[object, ...]:
 )
 @given(
     who=st.sampled_from(["owner", "outsider", "other_advisor", "anonymous"]),
-    which=st.integers(min_value=0, max_value=15),
+    which=st.integers(min_value=0, max_value=16),
     payload=payloads,
 )
 def test_no_payload_breaks_the_site_or_touches_others_data(world: World, who: str, which: int, payload: dict) -> None:

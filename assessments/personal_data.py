@@ -1,0 +1,226 @@
+"""A user's own data: everything we hold about them and their firm, to take away or to erase.
+
+The export is the whole record as the user and their firm's members may see it: account,
+firm profile and benchmark consent, consents to agencies with their text versions, the log of
+advisors' views, and every assessment with its answers and scores. Deleting the account
+deletes with it each firm of which the user is the only member, all that firm's data (the
+database cascades from the firm), its cached PDFs in storage, and its place in the peer
+benchmarks and in agencies' dashboards.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from readiness.models import User
+
+from . import pdf
+from .models import AccessLogEntry, AgencyConsent, AgencyMember, Answer, Assessment, Firm, Membership, PillarScore
+from .services import peer_statistics_refresh
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def personal_data_export(user: User) -> dict[str, Any]:
+    """The user's and their firms' data as plain JSON-ready values."""
+    firms = Firm.objects.filter(memberships__user=user).order_by("pk").distinct()
+    return {
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "date_joined": _iso(user.date_joined),
+            "last_login": _iso(user.last_login),
+        },
+        "agency_memberships": [
+            {"agency": m.agency.name, "role": m.role, "since": _iso(m.created_at)}
+            for m in AgencyMember.objects.filter(user=user).select_related("agency")
+        ],
+        "firms": [_firm_record(firm) for firm in firms],
+    }
+
+
+def _firm_record(firm: Firm) -> dict[str, Any]:
+    assessments = list(Assessment.objects.filter(firm=firm).select_related("version").order_by("created_at", "pk"))
+    scores: dict[int, dict[str, float | None]] = {}
+    for assessment_id, code, score in PillarScore.objects.filter(assessment__firm=firm).values_list(
+        "assessment_id", "pillar_code", "score"
+    ):
+        scores.setdefault(assessment_id, {})[code] = score
+    answers: dict[int, dict[str, list[str]]] = {}
+    for assessment_id, code, choices in Answer.objects.filter(assessment__firm=firm).values_list(
+        "assessment_id", "question__code", "choice_codes"
+    ):
+        answers.setdefault(assessment_id, {})[code] = list(choices)
+    return {
+        "name": firm.name,
+        "country": str(firm.country),
+        "sector": firm.sector,
+        "size_class": firm.size_class,
+        "region": firm.region,
+        "is_demo": firm.is_demo,
+        "members": sorted(firm.members.values_list("email", flat=True)),
+        "benchmark_consent": {
+            "given": firm.benchmark_consent,
+            "at": _iso(firm.benchmark_consent_at),
+            "text_version": firm.benchmark_consent_version,
+        },
+        "agency_consents": [
+            {
+                "agency": c.agency.name,
+                "granted_at": _iso(c.granted_at),
+                "text_version": c.text_version,
+                "revoked_at": _iso(c.revoked_at),
+            }
+            for c in AgencyConsent.objects.filter(firm=firm).select_related("agency").order_by("granted_at")
+        ],
+        "advisor_access_log": [
+            {
+                "at": _iso(entry.at),
+                "agency": entry.agency.name,
+                "advisor": entry.user.email if entry.user else None,
+                "action": entry.action,
+                "assessment_id": entry.assessment_id,
+            }
+            for entry in AccessLogEntry.objects.filter(firm=firm).select_related("agency", "user").order_by("at")
+        ],
+        "assessments": [
+            {
+                "id": a.pk,
+                "status": a.status,
+                "questionnaire_version": a.version.label,
+                "created_at": _iso(a.created_at),
+                "submitted_at": _iso(a.submitted_at),
+                "overall_score": a.overall_score,
+                "overall_level": a.overall_level,
+                "method_version": a.method_version,
+                "pillar_scores": scores.get(a.pk, {}),
+                "answers": answers.get(a.pk, {}),
+            }
+            for a in assessments
+        ],
+    }
+
+
+def personal_data_csv_zip(export: Mapping[str, Any]) -> bytes:
+    """The export as a ZIP of CSV files, one per kind of record, for a spreadsheet."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, (header, rows) in _csv_tables(export).items():
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow(header)
+            writer.writerows(rows)
+            archive.writestr(name, text.getvalue())
+    return buffer.getvalue()
+
+
+def _csv_tables(export: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
+    firms = export["firms"]
+    account = export["account"]
+    firm_rows = []
+    for f in firms:
+        consent = f["benchmark_consent"]
+        profile = [f["name"], f["country"], f["sector"], f["size_class"], f["region"], " ".join(f["members"])]
+        firm_rows.append([*profile, consent["given"], consent["at"], consent["text_version"]])
+    assessment_rows = []
+    for f in firms:
+        for a in f["assessments"]:
+            facts = [f["name"], a["id"], a["status"], a["questionnaire_version"], a["created_at"], a["submitted_at"]]
+            facts += [a["overall_score"], a["overall_level"], a["method_version"]]
+            for pillar, score in a["pillar_scores"].items() or [("", "")]:
+                assessment_rows.append([*facts, pillar, score])
+    return {
+        "account.csv": (list(account), [list(account.values())]),
+        "firms.csv": (
+            [
+                "firm",
+                "country",
+                "sector",
+                "size_class",
+                "region",
+                "members",
+                "benchmark_consent",
+                "consent_at",
+                "consent_text_version",
+            ],
+            firm_rows,
+        ),
+        "agency_consents.csv": (
+            ["firm", "agency", "granted_at", "text_version", "revoked_at"],
+            [[f["name"], *c.values()] for f in firms for c in f["agency_consents"]],
+        ),
+        "advisor_access_log.csv": (
+            ["firm", "at", "agency", "advisor", "action", "assessment_id"],
+            [[f["name"], *e.values()] for f in firms for e in f["advisor_access_log"]],
+        ),
+        "assessments.csv": (
+            [
+                "firm",
+                "assessment_id",
+                "status",
+                "questionnaire_version",
+                "created_at",
+                "submitted_at",
+                "overall_score",
+                "overall_level",
+                "method_version",
+                "pillar",
+                "pillar_score",
+            ],
+            assessment_rows,
+        ),
+        "answers.csv": (
+            ["firm", "assessment_id", "question", "choices"],
+            [
+                [f["name"], a["id"], code, "|".join(choices)]
+                for f in firms
+                for a in f["assessments"]
+                for code, choices in a["answers"].items()
+            ],
+        ),
+    }
+
+
+def account_delete(user: User) -> int:
+    """Delete the user and each firm of which they are the only member; returns the firms deleted.
+
+    A firm shared with colleagues stays theirs; the user only leaves it. Stored PDFs of the
+    deleted firms' assessments are removed once the deletion is committed, and the peer
+    benchmarks are rebuilt without them (agencies' dashboards read the database, so the firm
+    is gone from them at once).
+    """
+    with transaction.atomic():
+        # Count each firm's members over all its memberships (not only the user's, as counting
+        # through the user's join would).
+        alone = list(
+            Membership.objects.filter(firm__memberships__user=user)
+            .values("firm_id")
+            .annotate(members=Count("pk", distinct=True))
+            .filter(members=1)
+            .values_list("firm_id", flat=True)
+        )
+        assessment_ids = list(Assessment.objects.filter(firm_id__in=alone).values_list("pk", flat=True))
+        counted = Firm.objects.filter(pk__in=alone, benchmark_consent=True).exists()
+        Firm.objects.filter(pk__in=alone).delete()
+        user.delete()
+        transaction.on_commit(lambda: pdf.stored_plans_delete(assessment_ids))
+        if counted:
+            transaction.on_commit(_benchmarks_rebuild)
+    return len(alone)
+
+
+def _benchmarks_rebuild() -> None:
+    peer_statistics_refresh(includes_demo=False)
+    if settings.BENCHMARK_DEMO_MODE:
+        peer_statistics_refresh(includes_demo=True)
