@@ -247,14 +247,22 @@ def cached_action_plan(
 
 def _remove_stale(directory: str, keep: str) -> None:
     """Older builds of the same assessment and language: they can never be served again."""
+    _delete_files(directory, keep=keep)
+
+
+def _delete_files(directory: str, keep: str | None = None) -> int:
+    """Delete the files of one storage directory (but ``keep``); returns how many went."""
     try:
         _dirs, files = default_storage.listdir(directory)
     except (FileNotFoundError, NotImplementedError):
-        return
+        return 0
+    removed = 0
     for file_name in files:
         name = f"{directory}/{file_name}"
         if name != keep:
             default_storage.delete(name)
+            removed += 1
+    return removed
 
 
 def stored_plans_delete(assessment_ids: list[int]) -> int:
@@ -266,11 +274,7 @@ def stored_plans_delete(assessment_ids: list[int]) -> int:
             languages, _files = default_storage.listdir(base)
         except (FileNotFoundError, NotImplementedError):
             continue
-        for language in languages:
-            _dirs, files = default_storage.listdir(f"{base}/{language}")
-            for file_name in files:
-                default_storage.delete(f"{base}/{language}/{file_name}")
-                removed += 1
+        removed += sum(_delete_files(f"{base}/{language}") for language in languages)
     return removed
 
 

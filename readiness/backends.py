@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
 
@@ -119,8 +120,6 @@ def client_ip(request: Any) -> str:
     proxy, which appends the address it saw to X-Forwarded-For: the right-most entry is the
     only one a client cannot forge. Otherwise the connection's own address.
     """
-    from django.conf import settings
-
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
         return forwarded.rsplit(",", 1)[-1].strip()

@@ -28,6 +28,12 @@ def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # Built PDFs and ZIPs go to each test's own folder, never into the checkout.
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_content_caches() -> Iterator[None]:
     # Each test database starts ids afresh: never serve content cached by another test.
     cache.clear()
@@ -62,6 +68,19 @@ def firm(owner: User) -> Firm:
 @pytest.fixture
 def draft(firm: Firm, owner: User, version: QuestionnaireVersion) -> Assessment:
     return assessment_start(firm=firm, user=owner)
+
+
+@pytest.fixture
+def submitted(draft: Assessment, owner_client: Client) -> Assessment:
+    """The owner's draft, every page answered through the views (best answers), then submitted."""
+    from django.urls import reverse
+
+    from tests.views.test_questionnaire_flow import answer_everything
+
+    answer_everything(owner_client, draft)
+    owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+    draft.refresh_from_db()
+    return draft
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ def weak_page(code: str) -> dict[str, object]:
     return {f"q-{code}.ladder": "none", f"q-{code}.checklist": ["dont_know"], f"q-{code}.machines": "no"}
 
 
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 @pytest.fixture
 def content(version) -> None:  # type: ignore[no-untyped-def]
     policy_examples_load(path=DATA / "policy-examples-small.yaml")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -16,22 +15,8 @@ from assessments import agency_services
 from assessments.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Assessment, Firm, Invitation
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
-from tests.views.test_questionnaire_flow import answer_everything
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def submitted(draft: Assessment, owner_client: Client) -> Assessment:
-    answer_everything(owner_client, draft)
-    owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
-    draft.refresh_from_db()
-    return draft
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import csv
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -21,22 +20,8 @@ from assessments.models import AgencyConsent, Answer, Assessment, Firm, FirmSumm
 from assessments.services import peer_statistics_refresh
 from readiness.models import User
 from tests.factories import PASSWORD, FirmFactory, UserFactory
-from tests.views.test_questionnaire_flow import answer_everything
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def submitted(draft: Assessment, owner_client: Client) -> Assessment:
-    answer_everything(owner_client, draft)
-    owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
-    draft.refresh_from_db()
-    return draft
 
 
 @pytest.fixture
