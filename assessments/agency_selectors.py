@@ -3,7 +3,7 @@
 The rule, checked on every request: an advisor (any member of an agency) sees a firm's
 submitted assessments only while that firm's consent to that agency is active. Anyone else —
 another agency's advisors, an agency the firm never agreed to or has revoked — gets 404, and
-no filter or URL parameter can widen that: every query below starts from ``_clients``.
+no filter or URL parameter can widen that: every query below starts from ``_consenting``.
 
 Aggregates are computed by the database over one summary row per client (``FirmSummary``:
 its first and latest submitted assessments), so the number of queries does not grow with the
@@ -72,9 +72,15 @@ def agency_member(user: User, agency_id: int) -> AgencyMember:
     return member
 
 
+def _consenting(agency: Agency, firm: str = "") -> Q:
+    """An active consent to this agency, on the firm at path ``firm`` ("" from Firm): the rule
+    every agency read starts from."""
+    return Q(**{f"{firm}agency_consents__agency": agency, f"{firm}agency_consents__revoked_at__isnull": True})
+
+
 def _clients(agency: Agency) -> QuerySet[Firm]:
     """Firms with an active consent to this agency: the only firms any agency read may touch."""
-    return Firm.objects.filter(agency_consents__agency=agency, agency_consents__revoked_at__isnull=True)
+    return Firm.objects.filter(_consenting(agency))
 
 
 def client_assessment(user: User, agency_id: int, assessment_id: int) -> tuple[AgencyMember, Assessment]:
@@ -240,10 +246,8 @@ def client_table(agency: Agency, filters: DashboardFilters, sort: str) -> QueryS
 
 def _summaries(agency: Agency, filters: DashboardFilters) -> QuerySet[FirmSummary]:
     """The summaries (latest and first assessment) of the agency's consenting, matching clients."""
-    return FirmSummary.objects.filter(
-        Q(firm__agency_consents__agency=agency, firm__agency_consents__revoked_at__isnull=True)
-        & _filter_condition(filters, firm="firm__", summary="")
-    )
+    matching = _filter_condition(filters, firm="firm__", summary="")
+    return FirmSummary.objects.filter(_consenting(agency, firm="firm__") & matching)
 
 
 def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tuple[str, str]]) -> Dashboard:
