@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -61,6 +63,34 @@ class FirmForm(forms.ModelForm):
 
 
 MAX_VALUE_LENGTH = 80  # longer than any choice code: anything longer is tampering
+LOADED_FIELD = "loaded"
+MAX_LOADED_LENGTH = 20_000
+
+
+def loaded_answers_encode(pillar: PillarView, answers: Mapping[str, Collection[str]]) -> str:
+    """The answers a page showed when it was opened, for its hidden ``loaded`` field.
+
+    On save, only the questions the user changed since then are written: a second tab (or a
+    colleague) that saved other questions of the same page meanwhile keeps its answers.
+    """
+    return urlencode(
+        [(q.code, "|".join(sorted(answers[q.code]))) for q in pillar.questions if answers.get(q.code)]
+    )
+
+
+def _loaded_answers_decode(pillar: PillarView, raw: str | None) -> dict[str, frozenset[str]] | None:
+    """``None`` when the page sent no (or a garbled) marker: then every posted answer is written."""
+    if raw is None or len(raw) > MAX_LOADED_LENGTH:
+        return None
+    codes = {q.code for q in pillar.questions}
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=bool(raw), max_num_fields=len(codes) + 1)
+    except ValueError:
+        return None
+    loaded = {code: frozenset(v for v in value.split("|") if v) for code, value in pairs}
+    if not loaded.keys() <= codes:
+        return None
+    return loaded
 
 
 class PillarAnswersForm:
@@ -78,6 +108,7 @@ class PillarAnswersForm:
         self.errors: dict[str, str] = {}
         self.cleaned_data: dict[str, list[str]] = {}
         self.posted: dict[str, list[str]] = {}
+        self.loaded = _loaded_answers_decode(pillar, data.get(LOADED_FIELD))
 
     @staticmethod
     def field_name(question_code: str) -> str:
@@ -101,6 +132,33 @@ class PillarAnswersForm:
             except InvalidAnswer as exc:
                 self.errors[question.code] = _error_message(exc)
         return not self.errors
+
+    def changed_answers(self) -> dict[str, list[str]]:
+        """The valid answers that differ from what the page showed when it was opened."""
+        if self.loaded is None:
+            return dict(self.cleaned_data)
+        return {
+            code: codes
+            for code, codes in self.cleaned_data.items()
+            if frozenset(codes) != self.loaded.get(code, frozenset())
+        }
+
+    def left_as_shown(self) -> dict[str, frozenset[str]]:
+        """For each question of the page the user did not change, the answer the page showed."""
+        if self.loaded is None:
+            return {}
+        changed = self.changed_answers()
+        return {
+            q.code: self.loaded.get(q.code, frozenset())
+            for q in self.pillar.questions
+            if q.code not in changed and q.code not in self.errors
+        }
+
+    def loaded_marker(self) -> str:
+        """The marker to send back when the page is shown again with errors: still the first load."""
+        if self.loaded is None:
+            return ""
+        return urlencode([(code, "|".join(sorted(codes))) for code, codes in self.loaded.items()])
 
 
 def _error_message(exc: InvalidAnswer) -> str:

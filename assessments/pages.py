@@ -87,7 +87,7 @@ def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: 
                     "previous_code": codes[index - 1] if index > 0 else None,
                     "next_code": codes[index + 1] if index + 1 < len(codes) else None,
                     "question_total": content.question_count(),
-                    **_frame_context("notices", "answered", "percent"),
+                    **_frame_context("notices", "answered", "percent", "loaded"),
                 },
             )
 
@@ -103,7 +103,13 @@ def questionnaire_page_html(
     errors: Mapping[str, str] | None = None,
     error_items: list[tuple[str, str, str]] | None = None,
     has_prefilled: bool = False,
+    loaded: str = "",
 ) -> str:
+    """One questionnaire page filled with a request's values.
+
+    ``loaded`` is the page's marker of the answers it showed when first opened
+    (``forms.loaded_answers_encode``); saving compares against it.
+    """
     language = translation.get_language() or "en"
     fragment = pillar_page_fragment(content, pillar, language)
     # Every key of ``selected`` is a question of this version (answers are validated on save).
@@ -121,6 +127,7 @@ def questionnaire_page_html(
             "notices": notices,
             "answered": str(answered),
             "percent": str(round(100 * answered / total)),
+            "loaded": escape(loaded),
         },
         selected=selected,
         errors=errors,

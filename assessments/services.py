@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,16 +118,30 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
     Answer.objects.bulk_create(rows)
 
 
+@dataclass(frozen=True)
+class SavedAnswers:
+    written: int
+    # Questions the user left as the page showed them, whose stored answer someone else (another
+    # tab, a colleague) changed meanwhile: their answer was kept, and the user is told.
+    kept_from_elsewhere: int
+
+
 def assessment_save_answers(
-    *, assessment: Assessment, answers: Mapping[str, Sequence[str]], confirm: Sequence[str] = ()
-) -> int:
+    *,
+    assessment: Assessment,
+    answers: Mapping[str, Sequence[str]],
+    confirm: Sequence[str] = (),
+    left_as_shown: Mapping[str, Collection[str]] | None = None,
+) -> SavedAnswers:
     """Store answers (question code -> choice codes) of a draft, in one transaction.
 
     Answers must already be valid (``PillarAnswersForm``); they are checked again here so no
     caller can store an invalid one. Questions not in ``answers`` keep what they had: a page
-    posted without a question never erases its saved answer. ``confirm`` names the questions
-    whose pre-filled answers the user has now seen and saved (the whole page). Returns how
-    many answers were written.
+    posted without a question never erases its saved answer, and a page sends only what the
+    user changed since opening it, so two tabs saving one page lose nothing (the last write
+    per question wins). ``confirm`` names the questions whose pre-filled answers the user has
+    now seen and saved (the whole page). ``left_as_shown`` gives, for the page's questions the
+    user did not change, the answers it showed; those now stored differently are counted.
     """
     content = version_content(assessment.version_id)
     questions = content.spec.questions()
@@ -164,8 +179,19 @@ def assessment_save_answers(
             Answer.objects.filter(assessment=locked, question_id__in=unconfirmed, is_prefilled=True).update(
                 is_prefilled=False
             )
+        kept = _changed_elsewhere(locked, content.question_ids, left_as_shown) if left_as_shown else 0
         Assessment.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
-    return len(cleaned)
+    return SavedAnswers(written=len(cleaned), kept_from_elsewhere=kept)
+
+
+def _changed_elsewhere(
+    assessment: Assessment, question_ids: Mapping[str, int], shown: Mapping[str, Collection[str]]
+) -> int:
+    ids = {question_ids[code]: code for code in shown if code in question_ids}
+    stored = dict(
+        Answer.objects.filter(assessment=assessment, question_id__in=ids).values_list("question_id", "choice_codes")
+    )
+    return sum(1 for qid, code in ids.items() if set(stored.get(qid) or ()) != set(shown[code]))
 
 
 def assessment_scores(assessment: Assessment) -> ScoreResult:

@@ -27,7 +27,7 @@ from readiness.redirects import safe_next
 
 from . import pdf, personal_data, selectors, services
 from .agency_selectors import agency_memberships_of
-from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm
+from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm, loaded_answers_encode
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
 
@@ -110,6 +110,7 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
         pillar=pillar,
         selected=state.answers,
         has_prefilled=any(q.code in state.prefilled for q in pillar.questions),
+        loaded=loaded_answers_encode(pillar, state.answers),
     )
     return HttpResponse(html)
 
@@ -125,11 +126,26 @@ def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str
     form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
     if form.is_valid():
         try:
-            services.assessment_save_answers(
-                assessment=assessment, answers=form.cleaned_data, confirm=[q.code for q in pillar.questions]
+            saved = services.assessment_save_answers(
+                assessment=assessment,
+                answers=form.changed_answers(),
+                confirm=[q.code for q in pillar.questions],
+                left_as_shown=form.left_as_shown(),
             )
         except services.AssessmentFrozen as exc:
             return _conflict(request, assessment, str(exc))
+        if saved.kept_from_elsewhere:
+            messages.info(
+                request,
+                ngettext(
+                    "%(n)d answer on that page was changed in another window or by a colleague while you had it "
+                    "open; you had not changed it, so their answer was kept.",
+                    "%(n)d answers on that page were changed in another window or by a colleague while you had it "
+                    "open; you had not changed them, so their answers were kept.",
+                    saved.kept_from_elsewhere,
+                )
+                % {"n": saved.kept_from_elsewhere},
+            )
         codes = content.pillar_codes()
         return redirect(_next_url(request, assessment, codes, codes.index(pillar.code)))
     # Show the page again with what was posted, so nothing the user chose is lost.
@@ -142,6 +158,7 @@ def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str
         error_items=[
             (dom_id(q.code), q.label(), form.errors[q.code]) for q in pillar.questions if q.code in form.errors
         ],
+        loaded=form.loaded_marker(),
     )
     return HttpResponse(html)
 

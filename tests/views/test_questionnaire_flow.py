@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import yaml
 from django.test import Client
 from django.urls import reverse
 
+from assessments import services
 from assessments.models import Answer, Assessment, PillarScore
 from assessments.selectors import answers_of
 from assessments.services import assessment_recompute_scores, assessment_start
@@ -121,6 +124,114 @@ class TestSaving:
         fresh = Client()
         fresh.force_login(owner)
         assert 'value="some" checked' in fresh.get(pillar_url(draft, "skills")).content.decode()
+
+
+def loaded_marker(client: Client, url: str) -> str:
+    """The hidden marker of the answers a page showed when it was opened (one browser tab)."""
+    match = re.search(r'name="loaded" value="([^"]*)"', client.get(url).content.decode())
+    assert match, "the page has no loaded marker"
+    return html.unescape(match.group(1))
+
+
+class TestTwoTabs:
+    """Two tabs (or two colleagues) with the same page open: neither loses answers silently."""
+
+    def test_each_tab_keeps_the_questions_it_changed(self, draft: Assessment, owner_client: Client) -> None:
+        url = pillar_url(draft, "skills")
+        owner_client.post(url, {**best_page("skills"), "action": "stay"})
+        tab_a, tab_b = loaded_marker(owner_client, url), loaded_marker(owner_client, url)
+        # Tab B changes the ladder; tab A, still showing "full", changes the checklist and posts its whole page.
+        owner_client.post(url, {**best_page("skills"), "q-skills.ladder": "some", "loaded": tab_b})
+        response = owner_client.post(
+            url, {**best_page("skills"), "q-skills.checklist": ["alpha"], "loaded": tab_a, "action": "next"}
+        )
+        assert response.status_code == 302
+        assert answers_of(draft) == {
+            "skills.ladder": ["some"],
+            "skills.checklist": ["alpha"],
+            "skills.machines": ["yes"],
+        }
+        notice = owner_client.get(response["Location"]).content.decode()
+        assert "1 answer on that page was changed in another window" in notice
+
+    def test_the_same_question_changed_in_both_goes_to_the_last_save(
+        self, draft: Assessment, owner_client: Client
+    ) -> None:
+        url = pillar_url(draft, "skills")
+        tab_a, tab_b = loaded_marker(owner_client, url), loaded_marker(owner_client, url)
+        assert tab_a == ""  # nothing answered yet
+        owner_client.post(url, {"q-skills.ladder": "some", "loaded": tab_b})
+        owner_client.post(url, {"q-skills.ladder": "none", "loaded": tab_a})
+        assert answers_of(draft)["skills.ladder"] == ["none"]
+
+    def test_a_question_left_unchanged_still_confirms_a_prefilled_answer(
+        self, draft: Assessment, owner_client: Client
+    ) -> None:
+        answer_everything(owner_client, draft)
+        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        owner_client.post(reverse("assessments:start"))
+        second = Assessment.objects.exclude(pk=draft.pk).get()
+        url = pillar_url(second, "skills")
+        marker = loaded_marker(owner_client, url)
+        assert "skills.ladder=full" in marker
+        owner_client.post(url, {**best_page("skills"), "loaded": marker})
+        assert not Answer.objects.filter(
+            assessment=second, question__code__startswith="skills.", is_prefilled=True
+        ).exists()
+        assert answers_of(second)["skills.ladder"] == ["full"]
+
+    @pytest.mark.parametrize(
+        "marker", ["%zz", "skills.ladder=full&other.q=x", "=&=&=", "a" * 30_000, "skills.ladder=full;x"]
+    )
+    def test_a_garbled_marker_saves_everything_posted(
+        self, draft: Assessment, owner_client: Client, marker: str
+    ) -> None:
+        response = owner_client.post(pillar_url(draft, "skills"), {**best_page("skills"), "loaded": marker})
+        assert response.status_code == 302
+        assert answers_of(draft)["skills.ladder"] == ["full"]
+
+    def test_an_invalid_post_shows_the_page_again_with_the_first_marker(
+        self, draft: Assessment, owner_client: Client
+    ) -> None:
+        url = pillar_url(draft, "skills")
+        owner_client.post(url, {"q-skills.ladder": "some"})
+        marker = loaded_marker(owner_client, url)
+        response = owner_client.post(url, {"q-skills.ladder": "bogus", "loaded": marker})
+        assert response.status_code == 200
+        assert f'name="loaded" value="{html.escape(marker)}"' in response.content.decode()
+
+
+class TestOneTransaction:
+    """A write that fails half-way leaves nothing half-written."""
+
+    def test_a_page_save_that_fails_stores_no_answer(
+        self, draft: Assessment, owner_client: Client, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def fail(*args: object, **kwargs: object) -> int:
+            raise RuntimeError("the database went away after the answers were written")
+
+        url = pillar_url(draft, "skills")
+        owner_client.post(url, {"q-skills.ladder": "full"})
+        marker = loaded_marker(owner_client, url)
+        monkeypatch.setattr(services, "_changed_elsewhere", fail)  # runs after the two new answers are written
+        with pytest.raises(RuntimeError):
+            owner_client.post(url, {**best_page("skills"), "loaded": marker})
+        assert answers_of(draft) == {"skills.ladder": ["full"]}
+
+    def test_a_submit_that_fails_leaves_a_draft_without_scores(
+        self, draft: Assessment, owner_client: Client, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        answer_everything(owner_client, draft)
+
+        def fail(*args: object, **kwargs: object) -> int:
+            raise RuntimeError("the summaries could not be written")
+
+        monkeypatch.setattr(services, "firm_summaries_refresh", fail)
+        with pytest.raises(RuntimeError):
+            owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        draft.refresh_from_db()
+        assert not draft.is_submitted and draft.overall_score is None
+        assert not PillarScore.objects.filter(assessment=draft).exists()
 
 
 class TestBadInput:
