@@ -73,9 +73,7 @@ def loaded_answers_encode(pillar: PillarView, answers: Mapping[str, Collection[s
     On save, only the questions the user changed since then are written: a second tab (or a
     colleague) that saved other questions of the same page meanwhile keeps its answers.
     """
-    return urlencode(
-        [(q.code, "|".join(sorted(answers[q.code]))) for q in pillar.questions if answers.get(q.code)]
-    )
+    return urlencode([(q.code, "|".join(sorted(answers[q.code]))) for q in pillar.questions if answers.get(q.code)])
 
 
 def _loaded_answers_decode(pillar: PillarView, raw: str | None) -> dict[str, frozenset[str]] | None:
