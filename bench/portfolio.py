@@ -251,8 +251,8 @@ def main() -> None:
     boards = measure_dashboards(agencies)
     report: dict[str, object] = {
         "sizes": [
-            {"clients": size, "generated_in_s": seconds, **board}
-            for size, seconds, board in zip(sizes, generated, boards, strict=True)
+            {"clients": size, "agency_id": agency_id, "generated_in_s": seconds, **board}
+            for size, (agency_id, _admin), seconds, board in zip(sizes, agencies, generated, boards, strict=True)
         ],
         "csv_clients": sizes[0],
         **measure_csv(*agencies[0]),

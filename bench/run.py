@@ -12,7 +12,6 @@ Standard library only (plus the project's own virtualenv, for manage.py and guni
 from __future__ import annotations
 
 import datetime
-import http.client
 import json
 import math
 import os
@@ -30,10 +29,11 @@ import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
+
+import mixed_load
+from http_session import HOST, Browser, Request, Response, form_inputs, send
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = ROOT / "bench"
@@ -58,8 +58,11 @@ PORTFOLIO_SIZES = sorted(int(n) for n in os.environ.get("BENCH_CLIENTS", "10000,
 DASHBOARD_BUDGET_S = 0.3
 DASHBOARD_GROWTH_LIMIT = 3.0  # the largest portfolio's dashboard at most this many times slower
 CSV_BUDGET_S = 1.5
+# The mixed load (bench/mixed_load.py): firms answering while advisors watch dashboards.
+MIXED_FIXTURE_SCRIPT = BENCH_DIR / "mixed_fixture.py"
+MIXED_MAX_USERS = int(os.environ.get("BENCH_MIXED_MAX_USERS", "320"))
+GUNICORN_PRODUCTION_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
-HOST = "127.0.0.1"
 GUNICORN_WORKERS = 2  # one per core of the reference machine
 WRK_THREADS = 1
 WRK_CONNECTIONS = 8
@@ -82,84 +85,6 @@ class BenchError(Exception):
 
 def say(message: str) -> None:
     print(f"==> {message}", flush=True)
-
-
-# --- HTTP, as a browser would do it (for login and the one-off checks) ------------------------
-
-
-@dataclass(frozen=True)
-class Request:
-    method: str
-    path: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: str = ""
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def describe(self) -> str:
-        location = self.headers.get("Location")
-        return f"{self.status}" + (f" (Location: {location})" if location else "")
-
-
-def send(port: int, request: Request) -> Response:
-    """One request on a fresh connection; redirects are returned, never followed."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=30)
-    try:
-        connection.request(
-            request.method, request.path, body=request.body.encode() or None, headers=dict(request.headers)
-        )
-        raw = connection.getresponse()
-        return Response(raw.status, raw.headers, raw.read().decode("utf-8", "replace"))
-    finally:
-        connection.close()
-
-
-class Browser:
-    """Keeps cookies across requests, like the browser whose session wrk then replays."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    @property
-    def cookie_header(self) -> str:
-        return "; ".join(f"{name}={value}" for name, value in sorted(self.cookies.items()))
-
-    def request(self, method: str, path: str, body: str = "", headers: Mapping[str, str] | None = None) -> Response:
-        all_headers = {"Cookie": self.cookie_header} if self.cookies else {}
-        all_headers.update(headers or {})
-        response = send(self.port, Request(method, path, all_headers, body))
-        for set_cookie in response.headers.get_all("Set-Cookie") or []:
-            jar: SimpleCookie = SimpleCookie()
-            jar.load(set_cookie)
-            for name, morsel in jar.items():
-                if morsel["max-age"] == "0":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        return response
-
-
-class _InputCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.inputs: list[dict[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "input":
-            self.inputs.append({name: value or "" for name, value in attrs})
-
-
-def form_inputs(html: str) -> list[dict[str, str]]:
-    """The attributes of every <input> of a page."""
-    collector = _InputCollector()
-    collector.feed(html)
-    return collector.inputs
 
 
 def csrf_form_token(html: str, page: str) -> str:
@@ -602,21 +527,29 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def gunicorn(env: Mapping[str, str], workdir: Path) -> Iterator[int]:
-    """Serve the app on a free loopback port for the duration of the block; yield the port."""
+def gunicorn(env: Mapping[str, str], workdir: Path, production_config: bool = False) -> Iterator[int]:
+    """Serve the app on a free loopback port for the duration of the block; yield the port.
+
+    By default as the wrk scenarios are measured (2 sync workers, no access log); with
+    ``production_config``, as deployed: ``deploy/gunicorn.conf.py`` (workers, time-outs, access
+    log), only the address and the log level changed.
+    """
     port = free_port()
-    log = workdir / "gunicorn.log"
+    log = workdir / ("gunicorn-production.log" if production_config else "gunicorn.log")
+    if production_config:
+        settings = [f"--config={GUNICORN_PRODUCTION_CONFIG}", f"--access-logfile={workdir / 'access.log'}"]
+    else:
+        # No --access-logfile: access logging is off, as writing it would be measured too.
+        settings = [f"--workers={GUNICORN_WORKERS}", "--worker-class=sync"]
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "readiness.wsgi",
+        *settings,
         f"--bind={HOST}:{port}",
-        f"--workers={GUNICORN_WORKERS}",
-        "--worker-class=sync",
         "--log-level=warning",
         "--no-control-socket",  # its default path is shared with any other gunicorn of this user
-        # No --access-logfile: access logging is off, as writing it would be measured too.
     ]
     with log.open("wb") as log_file:
         # A session of its own: Ctrl+C reaches this script, which then stops gunicorn in order.
@@ -625,7 +558,8 @@ def gunicorn(env: Mapping[str, str], workdir: Path) -> Iterator[int]:
         )
         try:
             wait_until_healthy(server, port, log)
-            say(f"gunicorn on {HOST}:{port}, {GUNICORN_WORKERS} sync workers")
+            how = "deploy/gunicorn.conf.py" if production_config else f"{GUNICORN_WORKERS} sync workers"
+            say(f"gunicorn on {HOST}:{port}, {how}")
             yield port
         finally:
             stop(server)
@@ -803,6 +737,29 @@ def portfolio_verdicts(p: dict[str, Any]) -> dict[str, Any]:
     return p
 
 
+def mixed_load_lines(mixed: Mapping[str, Any]) -> str:
+    think = mixed["think_s"]
+    lines = [
+        f"Mixed load (deploy/gunicorn.conf.py, {mixed['gunicorn_workers']} sync workers; think time: firms "
+        f"{think['firm'][0]:.0f}-{think['firm'][1]:.0f} s, "
+        f"advisors {think['advisor'][0]:.0f}-{think['advisor'][1]:.0f} s; "
+        f"{mixed['step_s']} s per step; held = no error and p95 <= {mixed['p95_limit_s']:.1f} s):",
+        f"  {'users':>6} {'firms':>6} {'advisors':>8} {'requests':>9} {'req/s':>7} {'errors':>7} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'max ms':>7}  held",
+    ]
+    for step in mixed["steps"]:
+        lines.append(
+            f"  {step['users']:>6} {step['firms']:>6} {step['advisors']:>8} {step['requests']:>9} "
+            f"{step['req_per_s']:>7.1f} {step['errors']:>7} {step['p50_ms'] or 0:>7} {step['p95_ms'] or 0:>7} "
+            f"{step['max_ms'] or 0:>7}  {'yes' if step['held'] else 'NO'}"
+        )
+        if step["error_kinds"]:
+            lines.append(f"    errors: {step['error_kinds']}")
+        lines.append("    p95 ms by request: " + ", ".join(f"{k} {v}" for k, v in step["p95_ms_by_kind"].items()))
+    lines.append(f"  users held with zero errors: {mixed['users_held']}")
+    return "\n".join(lines)
+
+
 def failures(results: list[Result]) -> list[str]:
     found = [f"{r.scenario.label}: {r.problem or f'{r.error_count} errors'}" for r in results if r.failed]
     found += [f"{r.scenario.label}: below budget" for r in results if budget_ok(r, results[0]) is False]
@@ -812,7 +769,7 @@ def failures(results: list[Result]) -> list[str]:
 # --- Main ---------------------------------------------------------------------------------------
 
 
-def run() -> tuple[list[Result], dict[str, Any], dict[str, Any]]:
+def run() -> tuple[list[Result], dict[str, Any], dict[str, Any], dict[str, Any]]:
     email, password = "bench@example.com", secrets.token_urlsafe(16)
     with tempfile.TemporaryDirectory(prefix="readiness-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
@@ -836,7 +793,28 @@ def run() -> tuple[list[Result], dict[str, Any], dict[str, Any]]:
         say(f"Agencies of {sizes} clients; dashboards (and the smallest one's CSV) timed in-process")
         output = run_python(env, str(PORTFOLIO_SCRIPT), *map(str, PORTFOLIO_SIZES))
         portfolio = portfolio_verdicts(json.loads(output.strip().splitlines()[-1]))
-        return results, pdf_build, portfolio
+        mixed = measure_mixed_load(env, workdir, portfolio["sizes"][0]["agency_id"])
+        return results, pdf_build, portfolio, mixed
+
+
+def measure_mixed_load(env: Mapping[str, str], workdir: Path, agency_id: int) -> dict[str, Any]:
+    """Firms answering and advisors on the smallest portfolio's dashboard (``bench/mixed_load.py``),
+    served as deployed (``deploy/gunicorn.conf.py``)."""
+    steps = tuple(n for n in mixed_load.STEP_USERS if n <= MIXED_MAX_USERS)
+    most = max(steps)
+    advisors = max(1, round(most * mixed_load.ADVISOR_SHARE))
+    say(f"Mixed load: {most - advisors} firm users and {advisors} advisors of agency {agency_id}")
+    output = run_python(env, str(MIXED_FIXTURE_SCRIPT), str(agency_id), str(most - advisors), str(advisors))
+    fixture = json.loads(output.strip().splitlines()[-1])
+    with gunicorn(env, workdir, production_config=True) as port:
+        figures = mixed_load.run_steps(port, fixture, steps, say)
+    figures["gunicorn_workers"] = production_workers(env)
+    return figures
+
+
+def production_workers(env: Mapping[str, str]) -> int:
+    """The worker count deploy/gunicorn.conf.py chooses on this machine (for the report)."""
+    return int(env.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
 
 
 def median_round(results: list[Result]) -> Result:
@@ -856,7 +834,7 @@ def main() -> int:
         signal.signal(signum, lambda number, frame: sys.exit(128 + number))
     try:
         ensure_wrk()
-        results, pdf_build, portfolio = run()
+        results, pdf_build, portfolio, mixed = run()
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -868,8 +846,9 @@ def main() -> int:
     print(table(results, date))
     print(pdf_build_line(pdf_build))
     print(portfolio_lines(portfolio))
+    print(mixed_load_lines(mixed))
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    report = {**report_json(results, date), "pdf_build": pdf_build, "portfolio": portfolio}
+    report = {**report_json(results, date), "pdf_build": pdf_build, "portfolio": portfolio, "mixed_load": mixed}
     RESULTS_FILE.write_text(json.dumps(report, indent=2) + "\n")
     print(f"\nFigures written to {RESULTS_FILE}")
     problems = failures(results)
@@ -881,6 +860,8 @@ def main() -> int:
         problems.append(f"agency dashboard {portfolio['dashboard_growth']:.2f}x slower at the largest portfolio")
     if not portfolio["csv_budget_ok"]:
         problems.append(f"CSV export {portfolio['csv_all']['seconds']:.2f} s over {CSV_BUDGET_S:.1f} s")
+    if not mixed["users_held"]:
+        problems.append("mixed load: not even the first step was held")
     if problems:
         print(f"bench: FAILED — {'; '.join(problems)}", file=sys.stderr)
         return 1
