@@ -162,7 +162,7 @@ def results_page_html(
             settings.BENCHMARK_DEMO_MODE,
             # A renamed firm or a changed demo label shows at once.
             state.firm_updated_at,
-            state.actions_generation,
+            state.content_generation,
         )
     )
     key = f"results:{state.assessment_id}:{hashlib.sha256(identity.encode()).hexdigest()}"

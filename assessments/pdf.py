@@ -8,9 +8,10 @@
   by the template anyway) can make nothing be fetched.
 - A built PDF is stored (``default_storage``, so object storage in production) under a name
   derived from everything it shows: the assessment, the language, the content versions (the
-  questionnaire is the assessment's; the action set through ``actions_generation``), the peer
-  statistics in use, the firm's profile and the template. Any change gives a new name, the file
-  is rebuilt once and the stale ones of that assessment are removed.
+  questionnaire is the assessment's; the action set and translations through
+  ``content_generation``), the peer statistics in use, the firm's profile and the template. Any
+  change gives a new name, the file is rebuilt once and the stale ones of that assessment are
+  removed.
 """
 
 from __future__ import annotations
@@ -132,7 +133,7 @@ def document_identity(state: selectors.ResultsPageState, language: str) -> str:
     parts = (
         state.assessment_id,
         language,
-        state.actions_generation,
+        state.content_generation,
         selectors.peer_statistics_generation(),
         settings.BENCHMARK_MIN_GROUP,
         settings.BENCHMARK_DEMO_MODE,

@@ -19,8 +19,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from questionnaires.models import Action, Question
+from questionnaires.models import Action, Question, QuestionnaireVersion
 from questionnaires.official import (
     MICRO_NOTE,
     DigitalIntensity,
@@ -34,7 +35,7 @@ from questionnaires.selectors import VersionContent, official_reference_for, ver
 from readiness.models import User
 
 from .benchmarks import PEER_SCOPES, narrowest_group, percentile_from_table, quartiles_from_table
-from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore
+from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore, SizeClass
 
 
 def firms_visible_to(user: User) -> QuerySet[Firm]:
@@ -360,8 +361,9 @@ class ResultsPageState:
     assessment_id: int
     is_submitted: bool
     firm_updated_at: str
-    # The newest action of the version: changes when a new action set is loaded.
-    actions_generation: str
+    # The newest action of the version and the version's texts revision: changes when a new
+    # action set is loaded or translations are updated (``questionnaires.services``).
+    content_generation: str
     firm_name: str = ""
     submitted_at: datetime | None = None
 
@@ -371,13 +373,15 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
 
     One plain SQL statement, with the access rule of ``_visible_assessment_rows``.
     """
-    action_table = connections[router.db_for_read(Action)].ops.quote_name(Action._meta.db_table)
-    # The newest action of the version: a new action set changes it, and with it the cache keys.
-    actions_generation = f"(SELECT MAX(x.id) FROM {action_table} x WHERE x.version_id = a.version_id)"  # noqa: S608
+    quote = connections[router.db_for_read(Action)].ops.quote_name
+    action_table, version_table = quote(Action._meta.db_table), quote(QuestionnaireVersion._meta.db_table)
+    # A new action set or updated translations change these, and with them the cache keys.
+    newest_action = f"(SELECT MAX(x.id) FROM {action_table} x WHERE x.version_id = a.version_id)"  # noqa: S608
+    texts_revision = f"(SELECT v.texts_revision FROM {version_table} v WHERE v.id = a.version_id)"  # noqa: S608
     (row,) = _visible_assessment_rows(
         user,
         assessment_id,
-        f"a.id, a.status, f.updated_at, {actions_generation}, f.name, a.submitted_at",
+        f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}",
         lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
     submitted_at = row[5]
@@ -386,35 +390,46 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
     if submitted_at is not None and timezone.is_naive(submitted_at):
         submitted_at = timezone.make_aware(submitted_at, UTC)
     return ResultsPageState(
-        row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]), str(row[3]), row[4], submitted_at
+        row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]), f"{row[3]}.{row[6]}", row[4], submitted_at
     )
 
 
 def results_state_of(assessment: Assessment) -> ResultsPageState:
     """``results_page_state`` for an assessment whose access the caller checked (advisors)."""
-    generation = Action.objects.filter(version_id=assessment.version_id).order_by("-id").values_list("id", flat=True)
+    newest_action = Action.objects.filter(version_id=assessment.version_id).order_by("-id").values_list("id", flat=True)
+    texts_revision = QuestionnaireVersion.objects.values_list("texts_revision", flat=True).get(pk=assessment.version_id)
     return ResultsPageState(
         assessment.pk,
         assessment.is_submitted,
         str(assessment.firm.updated_at),
-        str(generation.first()),
+        f"{newest_action.first()}.{texts_revision}",
         assessment.firm.name,
         assessment.submitted_at,
     )
 
 
+# A size class as the name of a group of firms ("Small firms"): a phrase of its own in each
+# language, not a piece cut out of the size's label.
+SIZE_GROUP_NAMES = {
+    SizeClass.MICRO: gettext_lazy("Micro firms"),
+    SizeClass.SMALL: gettext_lazy("Small firms"),
+    SizeClass.MEDIUM: gettext_lazy("Medium-sized firms"),
+    SizeClass.LARGE: gettext_lazy("Large firms"),
+}
+
+
 def peer_group_label(scope: str | None, firm: Firm) -> str:
-    size = firm.get_size_class_display().split(" (")[0].lower()
+    firms = SIZE_GROUP_NAMES.get(firm.size_class, _("Firms"))
     if scope == "size_sector_country":
-        return _("%(size)s firms in sector %(sector)s in %(country)s") % {
-            "size": size.capitalize(),
+        return _("%(firms)s in sector %(sector)s in %(country)s") % {
+            "firms": firms,
             "sector": firm.get_sector_display(),
             "country": firm.country.name,
         }
     if scope == "size_country":
-        return _("%(size)s firms in %(country)s") % {"size": size.capitalize(), "country": firm.country.name}
+        return _("%(firms)s in %(country)s") % {"firms": firms, "country": firm.country.name}
     if scope == "size":
-        return _("%(size)s firms in all countries") % {"size": size.capitalize()}
+        return _("%(firms)s in all countries") % {"firms": firms}
     if scope == "all":
         return _("All firms")
     return _("Not enough firms yet")

@@ -247,8 +247,8 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         if missing:
             raise AssessmentIncomplete(
                 ngettext(
-                    "%(n)d question still needs an answer. Choose \u201cDon't know\u201d where you are unsure.",
-                    "%(n)d questions still need an answer. Choose \u201cDon't know\u201d where you are unsure.",
+                    "%(n)d question still needs an answer. Choose “Don't know” where you are unsure.",
+                    "%(n)d questions still need an answer. Choose “Don't know” where you are unsure.",
                     len(missing),
                 )
                 % {"n": len(missing)}

@@ -26,7 +26,8 @@ os_id() { . /etc/os-release 2>/dev/null && echo "${ID:-unknown}"; }
 # Pango/HarfBuzz/fonts for WeasyPrint (PDF: Liberation Sans, DejaVu Sans for the glyphs it lacks),
 # poppler-utils to check PDFs in tests, PostgreSQL's server for the suite's second run (deploy/with-postgres.sh),
 # chromium for browser tests.
-RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core)
+# gettext compiles the interface's translations (locale/*/LC_MESSAGES/django.po -> .mo).
+RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core gettext)
 TEST_PKGS=(poppler-utils postgresql)
 
 missing_pkgs() {
@@ -117,7 +118,21 @@ ensure_browser() {
     || die "no Chromium for the browser tests: install the 'chromium' package or run 'playwright install chromium'"
 }
 
+# --- translations ----------------------------------------------------------------
+# The catalogues are kept as .po in git and compiled here (what `manage.py compilemessages`
+# does, without needing the app's settings); only those changed since their last compile.
+compile_translations() {
+  local po mo
+  for po in locale/*/LC_MESSAGES/*.po; do
+    [ -e "$po" ] || continue
+    mo="${po%.po}.mo"
+    [ -f "$mo" ] && [ "$mo" -nt "$po" ] && continue
+    msgfmt --check -o "$mo" "$po" || die "could not compile $po"
+  done
+}
+
 ensure_system_packages
+compile_translations
 ensure_venv
 pip_install run requirements.txt
 if [ "$MODE" = test ]; then

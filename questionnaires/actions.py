@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import F
 
-from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator
+from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
 from .models import Action, PolicyExample, QuestionnaireVersion
 from .policies import CODE
 from .recommendations import TRIGGER_LEVELS, ActionRule, AnswerTrigger
@@ -33,6 +34,9 @@ EFFORTS = tuple(Action.Effort.values)
 IMPACTS = tuple(Action.Impact.values)
 HORIZONS = tuple(Action.Horizon.values)
 MAX_POLICY_EXAMPLES = 5
+
+
+TEXT_FIELDS = ("title", "what_to_do")
 
 
 @dataclass
@@ -58,7 +62,9 @@ class ActionSetContent:
     actions: list[ActionContent]
 
     def content_hash(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        """Of the English content: translations are added to a loaded set in place."""
+        payload = source_language_only(asdict(self))
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def parse_action_set(data: Any, path: str) -> ActionSetContent:
@@ -226,7 +232,8 @@ def action_set_load(*, path: str | Path) -> tuple[str, str, int]:
     with transaction.atomic():
         existing = set(Action.objects.filter(action_set=content.label).values_list("content_hash", flat=True))
         if existing == {digest}:
-            return content.label, "unchanged", len(content.actions)
+            changed = _translations_update(content)
+            return content.label, "translations updated" if changed else "unchanged", len(content.actions)
         if existing:
             raise ContentError(
                 path_str, [f"action set '{content.label}' is already loaded and cannot change; give it a new label"]
@@ -254,6 +261,24 @@ def action_set_load(*, path: str | Path) -> tuple[str, str, int]:
             for position, action in enumerate(content.actions)
         )
     return content.label, "created", len(content.actions)
+
+
+def _translations_update(content: ActionSetContent) -> int:
+    """Store the texts of an already loaded set (same English); returns the actions changed."""
+    changed = 0
+    stored = {a.code: a for a in Action.objects.filter(action_set=content.label)}
+    for action in content.actions:
+        row = stored[action.code]
+        fields = [name for name in TEXT_FIELDS if getattr(row, name) != getattr(action, name)]
+        if fields:
+            for name in fields:
+                setattr(row, name, getattr(action, name))
+            row.save(update_fields=fields)
+            changed += 1
+    if changed:
+        version_ids = {row.version_id for row in stored.values()}
+        QuestionnaireVersion.objects.filter(pk__in=version_ids).update(texts_revision=F("texts_revision") + 1)
+    return changed
 
 
 def action_rule(action: Action) -> ActionRule:

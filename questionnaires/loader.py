@@ -26,6 +26,7 @@ SEED_FILE = re.compile(r"\b\d{3}_[0-9a-f]{16}\.txt\b")
 LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,58}$")
 LANGUAGE = re.compile(r"^[a-z]{2}(-[a-z]{2})?$")
+SOURCE_LANGUAGE = "en"
 MAX_TEXT = 2000
 
 TOP_KEYS = {"label", "title", "special_choices", "pillars"}
@@ -76,13 +77,49 @@ class QuestionnaireContent:
     source_path: str = ""
 
     def content_hash(self) -> str:
-        """Identity of the content itself, independent of formatting and of the file's path."""
-        payload = asdict(self)
+        """Identity of the content itself, independent of formatting, of the file's path and of
+        translations (``source_language_only``): a published version gains languages, never changes."""
+        payload = source_language_only(asdict(self))
         payload.pop("source_path")
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def question_count(self) -> int:
         return sum(len(p.questions) for p in self.pillars)
+
+
+def is_texts(value: Any) -> bool:
+    """A mapping of language to text, such as ``{"en": "...", "fr": "..."}``."""
+    return (
+        isinstance(value, dict)
+        and SOURCE_LANGUAGE in value
+        and all(isinstance(k, str) and LANGUAGE.match(k) and isinstance(v, str) for k, v in value.items())
+    )
+
+
+def source_language_only(value: Any) -> Any:
+    """``value`` with every text reduced to its English: what a content hash is taken of.
+
+    Translations are added to a loaded version in place (a version's meaning is its English);
+    content written before translations existed hashes exactly as it did then.
+    """
+    if is_texts(value):
+        return {SOURCE_LANGUAGE: value[SOURCE_LANGUAGE]}
+    if isinstance(value, dict):
+        return {k: source_language_only(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [source_language_only(v) for v in value]
+    return value
+
+
+def translations_of(value: Any) -> Any:
+    """``value`` with only its texts kept: what translations compare and update."""
+    if is_texts(value):
+        return value
+    if isinstance(value, dict):
+        return {k: t for k, v in value.items() if (t := translations_of(v)) not in (None, {}, [])}
+    if isinstance(value, list):
+        return [translations_of(v) for v in value]
+    return None
 
 
 class ContentError(Exception):

@@ -41,6 +41,9 @@ class QuestionnaireVersion(models.Model):
     content_hash = models.CharField(max_length=64)
     source_path = models.CharField(max_length=300, blank=True)
     special_choice_texts = models.JSONField(default=dict)
+    # Raised whenever translations of this version, its actions or the policy examples they cite
+    # change in place; part of the identity of stored PDFs and cached results pages.
+    texts_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 

@@ -16,9 +16,10 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import F
 
-from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator
-from .models import PolicyExample
+from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
+from .models import PolicyExample, QuestionnaireVersion
 
 ACTORS = tuple(PolicyExample.Actor.values)
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -96,11 +97,14 @@ def policy_examples_load(*, path: str | Path) -> tuple[str, str, int]:
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ContentError(path_str, [f"cannot read the file: {exc}"]) from exc
     label, examples = parse_policy_examples(data, path_str)
-    digest = hashlib.sha256(json.dumps([asdict(e) for e in examples], sort_keys=True).encode()).hexdigest()
+    # Of the English content: translations are added to a loaded catalogue in place.
+    payload = source_language_only([asdict(e) for e in examples])
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
     with transaction.atomic():
         existing = set(PolicyExample.objects.filter(catalogue=label).values_list("content_hash", flat=True))
         if existing == {digest}:
-            return label, "unchanged", len(examples)
+            changed = _translations_update(label, examples)
+            return label, "translations updated" if changed else "unchanged", len(examples)
         if existing:
             raise ContentError(
                 path_str,
@@ -110,3 +114,24 @@ def policy_examples_load(*, path: str | Path) -> tuple[str, str, int]:
             PolicyExample(catalogue=label, content_hash=digest, position=i, **asdict(e)) for i, e in enumerate(examples)
         )
     return label, "created", len(examples)
+
+
+TEXT_FIELDS = ("title", "summary", "look_for")
+
+
+def _translations_update(label: str, examples: list[ExampleContent]) -> int:
+    """Store the texts of an already loaded catalogue (same English); returns the examples changed."""
+    changed = 0
+    stored = {e.code: e for e in PolicyExample.objects.filter(catalogue=label)}
+    for example in examples:
+        row = stored[example.code]
+        fields = [name for name in TEXT_FIELDS if getattr(row, name) != getattr(example, name)]
+        if fields:
+            for name in fields:
+                setattr(row, name, getattr(example, name))
+            row.save(update_fields=fields)
+            changed += 1
+    if changed:
+        # Any version's PDFs and results may cite these examples.
+        QuestionnaireVersion.objects.update(texts_revision=F("texts_revision") + 1)
+    return changed

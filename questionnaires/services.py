@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
-from .loader import CHECKLIST, ContentError, QuestionContent, QuestionnaireContent, parse_questionnaire_file
+from .loader import (
+    CHECKLIST,
+    ContentError,
+    QuestionContent,
+    QuestionnaireContent,
+    Texts,
+    parse_questionnaire_file,
+)
 from .models import Choice, Pillar, Question, QuestionnaireVersion
 from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 
@@ -16,7 +25,7 @@ from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 @dataclass(frozen=True)
 class LoadOutcome:
     version: QuestionnaireVersion
-    action: str  # "created", "replaced" (a draft), "unchanged", "published"
+    action: str  # "created", "replaced" (a draft), "unchanged", "translations updated", "published"
     question_count: int
 
 
@@ -45,7 +54,7 @@ def questionnaire_version_load(*, path: str | Path, publish: bool = True) -> Loa
             action = "replaced"
         elif existing is not None:
             version = existing
-            action = "unchanged"
+            action = "translations updated" if _translations_update(version, content) else "unchanged"
         else:
             version = _create_version(content, content_hash)
             action = "created"
@@ -125,3 +134,36 @@ def _create_version(content: QuestionnaireContent, content_hash: str) -> Questio
             position += 1
     Choice.objects.bulk_create(choices)
     return version
+
+
+def _translations_update(version: QuestionnaireVersion, content: QuestionnaireContent) -> int:
+    """Store the texts of ``content`` (same English, other languages added or changed) on the
+    loaded ``version``; returns how many rows changed, and raises its ``texts_revision`` if any."""
+    changed = 0
+
+    def update(row: Any, **texts: Texts) -> None:
+        nonlocal changed
+        fields = [name for name, value in texts.items() if getattr(row, name) != value]
+        if fields:
+            for name in fields:
+                setattr(row, name, texts[name])
+            row.save(update_fields=fields)
+            changed += 1
+
+    update(version, title=content.title, special_choice_texts=content.special_choices)
+    pillars = {p.code: p for p in version.pillars.all()}
+    questions = {q.code: q for q in version.questions.all()}
+    choices = {(c.question_id, c.code): c for c in Choice.objects.filter(question__version=version)}
+    for p in content.pillars:
+        update(pillars[p.code], title=p.title, description=p.description)
+        for q in p.questions:
+            question = questions[q.code]
+            update(question, text=q.text, help=q.help)
+            for c in q.choices:
+                update(choices[(question.pk, c.code)], text=c.text)
+            for code in (NONE_OF_THESE, NOT_APPLICABLE, DONT_KNOW):
+                if (question.pk, code) in choices:
+                    update(choices[(question.pk, code)], text=content.special_choices[code])
+    if changed:
+        QuestionnaireVersion.objects.filter(pk=version.pk).update(texts_revision=F("texts_revision") + 1)
+    return changed

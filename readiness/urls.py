@@ -23,5 +23,6 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switcher in the menu
     path("admin/", admin.site.urls),
 ]

@@ -4,8 +4,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from django.utils import translation
 
 from assessments.models import Assessment, Firm
 from assessments.services import assessment_start
@@ -42,6 +44,14 @@ def _fresh_content_caches() -> Iterator[None]:
     yield
     clear_version_content_cache()
     clear_fragment_cache()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test() -> Iterator[None]:
+    # A request in French leaves French active in this thread (as the next request of a real
+    # worker would reset it): code called directly by the next test must start in English.
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

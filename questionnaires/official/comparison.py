@@ -191,7 +191,7 @@ def official_comparison(
 # Figures that Eurostat publishes in an article rather than under a dataset code carry a code of
 # ours (questionnaires/reference/README.md); pages name the article, never the invented code.
 PUBLISHED_IN = {
-    "ict_env_2022": _("Statistics Explained, \u201cICT in enterprises and the environment\u201d"),
+    "ict_env_2022": _("Statistics Explained, “ICT in enterprises and the environment”"),
 }
 
 

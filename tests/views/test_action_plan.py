@@ -212,7 +212,7 @@ class TestCache:
         assert "Climb the cyber ladder" in " ".join(pdf_text(download(owner_client, weak)).split())
 
     def test_one_file_per_language(self, weak: Assessment, owner_client: Client, settings) -> None:  # type: ignore[no-untyped-def]
-        state = mock.Mock(assessment_id=weak.pk, actions_generation="1", firm_updated_at="x")
+        state = mock.Mock(assessment_id=weak.pk, content_generation="1", firm_updated_at="x")
         assert pdf.document_identity(state, "en") != pdf.document_identity(state, "fr")
 
 
