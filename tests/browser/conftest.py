@@ -6,6 +6,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from assessments import agency_services
+from assessments.demo import DEMO_AGENCY_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
+from assessments.models import AgencyConsent, Assessment, Firm, Membership
+from questionnaires.services import questionnaire_version_load
+from tests.conftest import SMALL_QUESTIONNAIRE
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -51,3 +59,65 @@ def page(browser: Any) -> Iterator[Any]:
     page.console_errors = errors
     yield page
     context.close()
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+@pytest.fixture
+def demo(live_server: Any) -> dict[str, Any]:
+    """A site with the small questionnaire and 30 demo firms; ids of one of each page's objects."""
+    version = questionnaire_version_load(path=SMALL_QUESTIONNAIRE).version
+    call_command("generate_demo_data", "--firms", "30", verbosity=0)
+    owner_firm = Firm.objects.get(memberships__user__email=DEMO_EMAIL)
+    submitted = Assessment.objects.filter(firm=owner_firm, status="submitted").first()
+    member = Membership.objects.get(firm=owner_firm)
+    draft = Assessment.objects.create(firm=owner_firm, version=version, created_by=member.user)
+    consent = AgencyConsent.objects.filter(revoked_at=None).select_related("agency").first()
+    client = consent.firm
+    client_assessment = Assessment.objects.filter(firm=client, status="submitted").first()
+    code = agency_services.client_code_create(agency=consent.agency, created_by=member.user, label="").secret
+    return {
+        "base": live_server.url,
+        "submitted": submitted.pk,
+        "draft": draft.pk,
+        "agency": consent.agency_id,
+        "client": client.pk,
+        "client_assessment": client_assessment.pk,
+        "code": code,
+        "now": timezone.now(),
+    }
+
+
+def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
+    """Every page type of the site, by who sees it (None: anonymous), with the demo's ids."""
+    agency, draft = demo["agency"], demo["draft"]
+    return [
+        (None, ["/", "/methodology/", "/policy-examples/", "/privacy/", "/accounts/login/", "/accounts/signup/"]),
+        (
+            DEMO_EMAIL,
+            [
+                "/app/",
+                "/app/firm/",
+                *(f"/app/assessments/{draft}/{pillar}/" for pillar in ("skills", "data", "cyber", "ai", "green")),
+                f"/app/assessments/{draft}/review/",
+                f"/app/assessments/{demo['submitted']}/results/",
+                "/app/sharing/",
+                "/app/my-data/",
+                f"/app/invitations/{demo['code']}/",
+            ],
+        ),
+        (
+            DEMO_AGENCY_EMAIL,
+            [
+                f"/app/agency/{agency}/",
+                f"/app/agency/{agency}/clients/{demo['client']}/",
+                f"/app/agency/{agency}/assessments/{demo['client_assessment']}/results/",
+            ],
+        ),
+    ]
