@@ -75,7 +75,10 @@ def overflow(page: Any) -> list[str]:
     out_of_reach = page.evaluate(
         """() => [...document.querySelectorAll('main button, main a.btn, main input[type=submit]')]
               .filter(el => el.offsetParent !== null)
-              .filter(el => { const r = el.getBoundingClientRect(); return r.left < 0 || r.right > window.innerWidth + 1; })
+              .filter(el => {
+                const r = el.getBoundingClientRect();
+                return r.left < 0 || r.right > window.innerWidth + 1;
+              })
               .map(el => (el.textContent || el.value || '').trim().slice(0, 40))"""
     )
     problems += [f"out of reach: {label!r}" for label in out_of_reach]
@@ -136,8 +139,11 @@ def test_the_whole_questionnaire_with_the_keyboard_alone(demo: dict[str, Any], b
         if active["type"] in ("radio", "checkbox") and not active["groupAnswered"] and not active["exclusive"]:
             page.keyboard.press("Space")
 
+    def save_and_continue(active: dict[str, Any]) -> bool:
+        return active["tag"] == "BUTTON" and active["value"] in ("next", "review") and "btn-brand" in active["class"]
+
     for _ in range(5):
-        tab_to(page, lambda a: a["tag"] == "BUTTON" and a["value"] in ("next", "review") and "btn-brand" in a["class"], answer)
+        tab_to(page, save_and_continue, answer)
         with page.expect_navigation():
             page.keyboard.press("Enter")
     assert "/review/" in page.url

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 
 from assessments.models import Assessment
+from assessments.services import peer_statistics_refresh
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
 from tests.conftest import REAL_QUESTIONNAIRE
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, FirmFactory
+from tests.views.test_peer_benchmarks import submitted
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CONTENT = REAL_QUESTIONNAIRE.parent
@@ -37,11 +39,25 @@ def answer_page(page: Any, best: bool) -> int:
     return fieldsets.count()
 
 
-def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path: Path) -> None:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    questionnaire_version_load(path=REAL_QUESTIONNAIRE)
+def assert_charts_drawn(page: Any) -> None:
+    """The results page's peer charts (radar, percentile, quartiles) are there and drawn."""
+    assert page.locator(".chart-canvas").count() >= 3, page.locator("main").inner_text()[:2000]
+    page.locator(".chart-canvas:not(.is-charted)").first.wait_for(state="detached", timeout=15_000)
+
+
+def platform_with_peers() -> None:
+    """The real content, and a dozen firms that submitted already: enough for peer charts."""
+    version = questionnaire_version_load(path=REAL_QUESTIONNAIRE).version
     policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
     action_set_load(path=CONTENT / "actions-2026.1.yaml")
+    for i in range(12):
+        submitted(FirmFactory(), version, 30.0 + 4 * i)
+    peer_statistics_refresh(includes_demo=False)
+
+
+def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    platform_with_peers()
     base = live_server.url
 
     page.goto(base + "/")
@@ -87,8 +103,10 @@ def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path:
     page.get_by_role("button", name=re.compile("Save and review")).click()
 
     page.get_by_role("button", name="Submit the assessment").click()
+    page.wait_for_load_state("load")  # plotly.js too: a download started earlier would abort it
     assert "Results for Journey Bakery" in page.locator("h1").inner_text()
-    assessment = Assessment.objects.get()
+    assert_charts_drawn(page)
+    assessment = Assessment.objects.get(firm__name="Journey Bakery")
     assert assessment.is_submitted
     # Four pillars at 100, AI at 0 (worst answers everywhere) -> 80.0, Leading
     assert assessment.overall_score == 80.0
@@ -105,4 +123,60 @@ def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path:
     pdftotext = [shutil.which("pdftotext") or "pdftotext", download.value.path(), "-"]
     text = subprocess.run(pdftotext, capture_output=True, check=True).stdout.decode()  # noqa: S603 - fixed tool
     assert "Journey Bakery" in text and "AI adoption" in text
+
+    # A re-assessment starts pre-filled from this one.
+    page.get_by_role("link", name="My assessments", exact=True).click()
+    page.get_by_role("button", name="Start a new assessment").click()
+    assert page.locator("h1").inner_text() == "Digital skills"
+    assert "come from your last assessment" in page.content()
+    assert Assessment.objects.filter(status="draft", prefilled_from=assessment).exists()
+    assert page.console_errors == []
+
+
+def test_the_journey_in_french(live_server: Any, page: Any, settings: Any, tmp_path: Path) -> None:
+    """Sign up to the PDF and a re-assessment, in French: the interface and the content."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    platform_with_peers()
+    base = live_server.url
+
+    page.goto(base + "/")
+    page.locator("form.language-switcher button[value=fr]").click()
+    assert page.locator("html").get_attribute("lang") == "fr"
+    page.get_by_role("link", name="Commencer l'évaluation").first.click()
+    page.locator("#id_email").fill("boulangerie@example.com")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name="Créer un compte").click()
+    page.locator("#id_name").fill("Boulangerie Dupont")
+    page.locator("#id_country").select_option("FR")
+    page.locator("#id_sector").select_option("C")
+    page.locator("#id_size_class").select_option("micro")
+    page.locator("input[name=benchmark_consent][value=yes]").check()
+    page.locator("main form [type=submit]").click()
+    page.get_by_role("button", name="Commencer l'évaluation").click()
+
+    titles = ["Compétences numériques", "Accès aux données et usage", "Cybersécurité", "Adoption de l'IA"]
+    for expected in [*titles, "Transition écologique"]:
+        assert page.locator("h1").inner_text() == expected
+        assert "Je ne sais pas" in page.locator("main").inner_text()
+        answer_page(page, best=expected != "Adoption de l'IA")
+        page.locator("#pillar-form .sticky-actions button.btn-brand").click()
+    assert "/review/" in page.url
+    page.get_by_role("button", name="Soumettre l'évaluation").click()
+    page.wait_for_load_state("load")
+
+    assert "Résultats" in page.locator("h1").inner_text()
+    body = page.locator("main").inner_text()
+    assert "80,0" in body and "Pionnier" in body and "Débutant" in body  # the French decimal comma
+    assert_charts_drawn(page)
+    with page.expect_download() as download:
+        page.locator("a[href$='action-plan.pdf']").first.click()
+    pdftotext = [shutil.which("pdftotext") or "pdftotext", download.value.path(), "-"]
+    text = subprocess.run(pdftotext, capture_output=True, check=True).stdout.decode()  # noqa: S603 - fixed tool
+    assert "Boulangerie Dupont" in text and "Adoption de l'IA" in text and "Plan d" in text
+    assert "Digital skills" not in text
+
+    page.get_by_role("link", name="Mes évaluations", exact=True).click()
+    page.get_by_role("button", name="Commencer une nouvelle évaluation").click()
+    assert page.locator("h1").inner_text() == "Compétences numériques"
     assert page.console_errors == []

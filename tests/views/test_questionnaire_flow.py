@@ -15,6 +15,7 @@ from assessments import services
 from assessments.models import Answer, Assessment, PillarScore
 from assessments.selectors import answers_of
 from assessments.services import assessment_recompute_scores, assessment_start
+from questionnaires.rendering import dom_id
 from questionnaires.selectors import version_content
 from questionnaires.services import questionnaire_version_load
 from tests.conftest import SMALL_QUESTIONNAIRE
@@ -237,6 +238,16 @@ class TestOneTransaction:
 class TestBadInput:
     def save_first(self, client: Client, draft: Assessment) -> None:
         client.post(pillar_url(draft, "skills"), best_page("skills"))
+
+    def test_errors_are_announced_and_linked_to_their_question(self, draft: Assessment, owner_client: Client) -> None:
+        html = owner_client.post(pillar_url(draft, "skills"), {"q-skills.ladder": "bogus"}).content.decode()
+        summary = re.search(r'<div class="alert alert-danger" role="alert" id="error-summary".*?</div>', html, re.S)
+        assert summary, "no error summary announced"
+        anchor = dom_id("skills.ladder")
+        assert f'href="#{anchor}"' in summary.group(0)
+        fieldset = re.search(rf'<fieldset[^>]*id="{anchor}"[^>]*>', html)
+        assert fieldset and f"{anchor}-error" in fieldset.group(0)
+        assert f'id="{anchor}-error"' in html  # the message the question is described by
 
     def test_choice_of_another_question_is_a_form_error_and_nothing_is_lost(
         self, draft: Assessment, owner_client: Client

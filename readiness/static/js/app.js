@@ -14,6 +14,11 @@
     });
   });
 
+  // A page shown again with errors: move the focus to their summary, whose links lead to each
+  // question (screen readers also announce it: role="alert").
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   // A form is sent once: a double click must not post it twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;
