@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from questionnaires.models import Question, QuestionnaireVersion
+from questionnaires.scoring import LEVEL_LABELS
 
 
 class Sector(models.TextChoices):
@@ -121,6 +122,11 @@ class Assessment(models.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == self.Status.SUBMITTED
+
+    @property
+    def overall_level_label(self) -> str:
+        """The overall level as people read it, in the active language ("" before scoring)."""
+        return str(LEVEL_LABELS.get(self.overall_level, ""))
 
 
 class Answer(models.Model):

@@ -59,6 +59,7 @@ def test_invite_consent_dashboard_export_revoke(demo: dict[str, Any], browser: A
     assert "61.0" in row.inner_text()
     row.get_by_role("link", name="Invited Bakery Ltd").click()
     assert "Invited Bakery Ltd" in advisor.locator("h1").inner_text()
+    assert "Intermediate" in advisor.locator("main table").inner_text()  # the level as people read it
     advisor.get_by_role("link", name="Results").first.click()
     assert "Invited Bakery Ltd" in advisor.locator("h1").inner_text()
 

@@ -10,7 +10,7 @@ import yaml
 from questionnaires import content_texts
 
 CONTENT = Path(__file__).parent.parent.parent / "questionnaires" / "content"
-SHIPPED = ["readiness-2026.1.yaml", "actions-2026.1.yaml", "policy-examples-2026.1.yaml"]
+SHIPPED = ["readiness-2026.1.yaml", "actions-2026.1.yaml", "policy-examples-2026.1.yaml", "indicators.yaml"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
