@@ -73,7 +73,11 @@ def loaded_answers_encode(pillar: PillarView, answers: Mapping[str, Collection[s
     On save, only the questions the user changed since then are written: a second tab (or a
     colleague) that saved other questions of the same page meanwhile keeps its answers.
     """
-    return urlencode([(q.code, "|".join(sorted(answers[q.code]))) for q in pillar.questions if answers.get(q.code)])
+    return _encode_answers({q.code: answers[q.code] for q in pillar.questions if answers.get(q.code)})
+
+
+def _encode_answers(answers: Mapping[str, Collection[str]]) -> str:
+    return urlencode([(code, "|".join(sorted(codes))) for code, codes in answers.items() if codes])
 
 
 def _loaded_answers_decode(pillar: PillarView, raw: str | None) -> dict[str, frozenset[str]] | None:
@@ -154,9 +158,7 @@ class PillarAnswersForm:
 
     def loaded_marker(self) -> str:
         """The marker to send back when the page is shown again with errors: still the first load."""
-        if self.loaded is None:
-            return ""
-        return urlencode([(code, "|".join(sorted(codes))) for code, codes in self.loaded.items()])
+        return "" if self.loaded is None else _encode_answers(self.loaded)
 
 
 def _error_message(exc: InvalidAnswer) -> str:

@@ -62,3 +62,11 @@ def build_pdf_zip(export_id: int) -> None:
     PortfolioExport.objects.filter(pk=export.pk).update(
         status=PortfolioExport.Status.DONE, file_name=saved, finished_at=timezone.now()
     )
+
+
+@task()
+def refresh_peer_statistics(includes_demo: bool) -> int:
+    """Rebuild the peer distributions (``services.peer_statistics_refresh``) off the request path."""
+    from .services import peer_statistics_refresh
+
+    return peer_statistics_refresh(includes_demo=includes_demo)

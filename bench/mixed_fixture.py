@@ -3,8 +3,8 @@
 Run by bench/run.py in the bench environment (its own throwaway database) after
 ``bench/portfolio.py``: ``mixed_fixture.py AGENCY_ID FIRMS ADVISORS``.
 
-- FIRMS firm owners, each with a firm (consenting to benchmarks) and an assessment in progress,
-  made through the app's own services;
+- FIRMS firm owners, each with a firm (consenting to benchmarks) and an assessment in progress
+  with every question answered, made through the app's own services;
 - ADVISORS advisors of agency AGENCY_ID (the portfolio's 10,000-client agency).
 
 Each user gets a logged-in session made here (``Client.force_login``), not through the login
@@ -21,6 +21,8 @@ import os
 import random
 import sys
 from pathlib import Path
+
+from fixture import pick_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 SESSION_BACKEND = "readiness.backends.EmailBackend"
@@ -51,6 +53,9 @@ def main() -> None:
         client.force_login(user, backend=SESSION_BACKEND)
         return client.cookies[settings.SESSION_COOKIE_NAME].value
 
+    version = current_version()
+    assert version is not None
+    spec = version_content(version.pk).spec.questions()
     firms = []
     for number in range(firm_count):
         user = User.objects.create(email=f"mixed-firm-{number}@bench.invalid", password=password)
@@ -67,14 +72,16 @@ def main() -> None:
             },
         )
         assessment = services.assessment_start(firm=firm, user=user)
+        # Every page answered already: a firm may start anywhere in its round (see mixed_load).
+        services.assessment_save_answers(
+            assessment=assessment, answers={code: pick_answer(q) for code, q in spec.items()}
+        )
         firms.append({"session": session_of(user), "assessment_id": assessment.pk})
     advisors = []
     for number in range(advisor_count):
         user = User.objects.create(email=f"mixed-advisor-{number}@bench.invalid", password=password)
         AgencyMember.objects.create(agency=agency, user=user, role=AgencyMember.Role.ADVISOR)
         advisors.append({"session": session_of(user)})
-    version = current_version()
-    assert version is not None
     print(
         json.dumps(
             {

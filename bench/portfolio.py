@@ -241,8 +241,12 @@ def main() -> None:
     django.setup()
     from questionnaires.models import QuestionnaireVersion
 
-    sizes = sorted(int(arg) for arg in sys.argv[1:])
     version_id = QuestionnaireVersion.objects.published().get().pk
+    if sys.argv[1] == "--generate-only":  # an agency for the mixed load, nothing measured
+        agency_id, admin_id = generate_portfolio(version_id, int(sys.argv[2]), seed=29)
+        print(json.dumps({"agency_id": agency_id, "admin_id": admin_id}))
+        return
+    sizes = sorted(int(arg) for arg in sys.argv[1:])
     agencies, generated = [], []
     for size in sizes:  # one agency of each size, on one platform
         started = time.perf_counter()

@@ -111,17 +111,6 @@ def source_language_only(value: Any) -> Any:
     return value
 
 
-def translations_of(value: Any) -> Any:
-    """``value`` with only its texts kept: what translations compare and update."""
-    if is_texts(value):
-        return value
-    if isinstance(value, dict):
-        return {k: t for k, v in value.items() if (t := translations_of(v)) not in (None, {}, [])}
-    if isinstance(value, list):
-        return [translations_of(v) for v in value]
-    return None
-
-
 class ContentError(Exception):
     """A content file that cannot be loaded; ``problems`` lists every reason found."""
 

@@ -277,6 +277,9 @@ BENCHMARK_MIN_GROUP = int(os.environ.get("BENCHMARK_MIN_GROUP", "10"))
 BENCHMARK_DEMO_MODE = env_bool("READINESS_DEMO_MODE", False)
 # Submissions refresh the peer distributions when they are older than this (seconds).
 PEER_STATISTICS_MAX_AGE = int(os.environ.get("PEER_STATISTICS_MAX_AGE", "60"))
+# Up to this many firms the peer statistics are rebuilt within the submission that makes them
+# stale; beyond, by the background worker (assessments.tasks.refresh_peer_statistics).
+PEER_STATISTICS_INLINE_LIMIT = int(os.environ.get("PEER_STATISTICS_INLINE_LIMIT", "2000"))
 
 LOGGING = {
     "version": 1,

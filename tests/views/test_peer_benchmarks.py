@@ -240,3 +240,46 @@ def test_chart_data_match_the_page_numbers(
     assert [v for v in you if v is not None][: len(pillars)] == [rows[c].score for c in pillars]
     assert [v for v in median if v is not None][: len(pillars)] == [rows[c].median for c in pillars]
     assert "55.0" in html and f"{rows['skills'].median:.1f}" in html
+
+
+class TestRefreshAfterSubmission:
+    """Submissions reach the peer statistics: within the request on a small platform, through the
+    background worker on a large one, queued once however many submit meanwhile."""
+
+    def submit(self, owner_client: Client, draft: Assessment) -> None:
+        from tests.views.test_questionnaire_flow import answer_everything
+
+        answer_everything(owner_client, draft)
+        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+
+    def test_a_small_platform_refreshes_within_the_submission(
+        self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client
+    ) -> None:
+        from assessments.models import PeerStatistic
+
+        peers(version, 10)
+        self.submit(owner_client, draft)
+        overall = PeerStatistic.objects.get(scope="all", pillar_code=PeerStatistic.OVERALL, includes_demo=False)
+        assert overall.n == 11  # the ten peers and this firm
+
+    def test_a_large_platform_queues_one_rebuild_for_the_worker(
+        self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client, settings, outsider_client
+    ) -> None:  # type: ignore[no-untyped-def]
+        from django_tasks_db.models import DBTaskResult
+
+        from assessments import tasks
+        from assessments.models import PeerStatistic
+
+        settings.PEER_STATISTICS_INLINE_LIMIT = 5
+        peers(version, 10)
+        self.submit(owner_client, draft)
+        assert not PeerStatistic.objects.exists()  # not rebuilt in the request
+        queued = DBTaskResult.objects.ready().filter(task_path=tasks.refresh_peer_statistics.module_path)
+        assert queued.count() == 1
+        other = Assessment.objects.create(
+            firm=Firm.objects.get(name="Outsider Ltd"), version=version, created_by=draft.created_by
+        )
+        self.submit(outsider_client, other)
+        assert queued.count() == 1  # still one: it is pending
+        assert tasks.refresh_peer_statistics.call(False) == 12  # what the worker runs
+        assert PeerStatistic.objects.get(scope="all", pillar_code=PeerStatistic.OVERALL, includes_demo=False).n == 12
