@@ -58,7 +58,7 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
     content = version_content(version_id)
     question_ids = content.question_ids
     now = timezone.now()
-    admin = User.objects.create_user(f"portfolio-admin-{count}@bench.invalid", None)
+    admin = User.objects.create_user(f"portfolio-admin-{count}-{seed}@bench.invalid", None)
     agency = agency_create(name=f"Bench agency of {count:,} clients", admin=admin)
     answer_sets = [_draw_answers(content.spec, rng) for _ in range(ANSWER_SETS)]
     scored = [score_assessment(content.spec, answers) for answers in answer_sets]
