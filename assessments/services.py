@@ -19,8 +19,8 @@ from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer,
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
-from .benchmarks import PEER_SCOPES, quantile_table
 from . import tasks
+from .benchmarks import PEER_SCOPES, quantile_table
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic, PillarScore
 from .selectors import answers_of

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F
 
 from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
-from .models import Action, PolicyExample, QuestionnaireVersion
+from .models import Action, PolicyExample, QuestionnaireVersion, texts_update
 from .policies import CODE
 from .recommendations import TRIGGER_LEVELS, ActionRule, AnswerTrigger
 from .scoring import CHECKLIST, DONT_KNOW, NOT_APPLICABLE
@@ -265,16 +265,8 @@ def action_set_load(*, path: str | Path) -> tuple[str, str, int]:
 
 def _translations_update(content: ActionSetContent) -> int:
     """Store the texts of an already loaded set (same English); returns the actions changed."""
-    changed = 0
     stored = {a.code: a for a in Action.objects.filter(action_set=content.label)}
-    for action in content.actions:
-        row = stored[action.code]
-        fields = [name for name in TEXT_FIELDS if getattr(row, name) != getattr(action, name)]
-        if fields:
-            for name in fields:
-                setattr(row, name, getattr(action, name))
-            row.save(update_fields=fields)
-            changed += 1
+    changed = texts_update(((stored[action.code], action) for action in content.actions), TEXT_FIELDS)
     if changed:
         version_ids = {row.version_id for row in stored.values()}
         QuestionnaireVersion.objects.filter(pk__in=version_ids).update(texts_revision=F("texts_revision") + 1)

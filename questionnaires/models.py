@@ -8,11 +8,28 @@ given against. Texts are stored per language (``{"en": "...", "fr": "..."}``) an
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 FALLBACK_LANGUAGE = "en"
+
+
+def texts_update(rows: Iterable[tuple[models.Model, object]], fields: Sequence[str]) -> int:
+    """Copy the text ``fields`` of each content item onto its stored row where they differ (new or
+    corrected translations; the English is the same, or the content hash would differ). Returns
+    how many rows changed."""
+    changed = 0
+    for row, item in rows:
+        different = [name for name in fields if getattr(row, name) != getattr(item, name)]
+        if different:
+            for name in different:
+                setattr(row, name, getattr(item, name))
+            row.save(update_fields=different)
+            changed += 1
+    return changed
 
 
 def translated(texts: dict[str, str] | None, language: str | None = None) -> str:

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import F
 
 from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
-from .models import PolicyExample, QuestionnaireVersion
+from .models import PolicyExample, QuestionnaireVersion, texts_update
 
 ACTORS = tuple(PolicyExample.Actor.values)
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -121,16 +121,8 @@ TEXT_FIELDS = ("title", "summary", "look_for")
 
 def _translations_update(label: str, examples: list[ExampleContent]) -> int:
     """Store the texts of an already loaded catalogue (same English); returns the examples changed."""
-    changed = 0
     stored = {e.code: e for e in PolicyExample.objects.filter(catalogue=label)}
-    for example in examples:
-        row = stored[example.code]
-        fields = [name for name in TEXT_FIELDS if getattr(row, name) != getattr(example, name)]
-        if fields:
-            for name in fields:
-                setattr(row, name, getattr(example, name))
-            row.save(update_fields=fields)
-            changed += 1
+    changed = texts_update(((stored[example.code], example) for example in examples), TEXT_FIELDS)
     if changed:
         # Any version's PDFs and results may cite these examples.
         QuestionnaireVersion.objects.update(texts_revision=F("texts_revision") + 1)

@@ -36,6 +36,14 @@ def best_page(code: str) -> dict[str, object]:
     }
 
 
+def reassessment(client: Client, draft: Assessment) -> Assessment:
+    """Answer and submit ``draft``, then start the firm's next assessment (pre-filled from it)."""
+    answer_everything(client, draft)
+    client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+    client.post(reverse("assessments:start"))
+    return Assessment.objects.exclude(pk=draft.pk).get()
+
+
 def answer_everything(client: Client, assessment: Assessment, page=best_page) -> None:  # type: ignore[no-untyped-def]
     for pillar in version_content(assessment.version_id).pillars:
         response = client.post(pillar_url(assessment, pillar.code), {**page(pillar.code), "action": "next"})
@@ -168,10 +176,7 @@ class TestTwoTabs:
     def test_a_question_left_unchanged_still_confirms_a_prefilled_answer(
         self, draft: Assessment, owner_client: Client
     ) -> None:
-        answer_everything(owner_client, draft)
-        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
-        owner_client.post(reverse("assessments:start"))
-        second = Assessment.objects.exclude(pk=draft.pk).get()
+        second = reassessment(owner_client, draft)
         url = pillar_url(second, "skills")
         marker = loaded_marker(owner_client, url)
         assert "skills.ladder=full" in marker
@@ -415,10 +420,7 @@ class TestReassessment:
     def test_prefilled_answers_must_be_confirmed_before_submitting(
         self, draft: Assessment, owner_client: Client
     ) -> None:
-        answer_everything(owner_client, draft)
-        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
-        owner_client.post(reverse("assessments:start"))
-        second = Assessment.objects.exclude(pk=draft.pk).get()
+        second = reassessment(owner_client, draft)
         submit = reverse("assessments:submit", kwargs={"assessment_id": second.pk})
         response = owner_client.post(submit, follow=True)
         assert "15 answers pre-filled from your last assessment still need confirming" in response.content.decode()
