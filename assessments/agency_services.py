@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from readiness.models import User
@@ -83,6 +83,15 @@ def invitation_send(*, agency: Agency, kind: str, email: str, created_by: User, 
         created_by=created_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_VALID_DAYS),
     )
+    # In the invitee's language if they have an account, else in the sender's.
+    language = User.objects.filter(email__iexact=invitation.email).values_list("language", flat=True).first()
+    with translation.override(language or translation.get_language()):
+        subject, message = _invitation_text(kind, agency, created_by, _link(base_url, secret))
+    send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    return NewInvitation(invitation, secret)
+
+
+def _invitation_text(kind: str, agency: Agency, created_by: User, link: str) -> tuple[str, str]:
     if kind == Invitation.Kind.ADVISOR:
         subject = _("Join %(agency)s on Readiness") % {"agency": agency.name}
         body = _(
@@ -98,10 +107,8 @@ def invitation_send(*, agency: Agency, kind: str, email: str, created_by: User, 
             "see exactly what is shared before you agree, and you can withdraw at any time:\n%(link)s\n\n"
             "The link works once and expires in %(days)d days."
         )
-    values = {"who": created_by.email, "agency": agency.name, "link": _link(base_url, secret)}
-    message = body % {**values, "days": INVITATION_VALID_DAYS}
-    send_mail(subject, message, settings.DEFAULT_FROM_EMAIL, [invitation.email])
-    return NewInvitation(invitation, secret)
+    values = {"who": created_by.email, "agency": agency.name, "link": link}
+    return subject, body % {**values, "days": INVITATION_VALID_DAYS}
 
 
 def client_code_create(*, agency: Agency, created_by: User, label: str = "") -> NewInvitation:

@@ -41,6 +41,7 @@ def personal_data_export(user: User) -> dict[str, Any]:
             "email": user.email,
             "date_joined": _iso(user.date_joined),
             "last_login": _iso(user.last_login),
+            "language": user.language,
         },
         "agency_memberships": [
             {"agency": m.agency.name, "role": m.role, "since": _iso(m.created_at)}

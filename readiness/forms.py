@@ -7,7 +7,9 @@ from typing import Any
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import BaseUserCreationForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
@@ -29,3 +31,12 @@ class SignupForm(BaseUserCreationForm):
         if User.objects.filter(email__iexact=email).exists():
             raise forms.ValidationError(_("An account with this e-mail address already exists. Log in instead."))
         return email
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, writing the e-mail in the language the account chose (``User.language``)."""
+
+    def send_mail(self, *args: Any, **kwargs: Any) -> None:
+        context = args[2] if len(args) > 2 else kwargs["context"]
+        with translation.override(context["user"].language or translation.get_language()):
+            super().send_mail(*args, **kwargs)

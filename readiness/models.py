@@ -39,6 +39,9 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
+    # The language last chosen while signed in (or when signing up): pages follow it on every
+    # device, and e-mails to this person are written in it. Blank: the browser decides.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .forms import PasswordResetForm
 
 urlpatterns = [
     # The firm's pages first: the questionnaire page is the busiest route.
@@ -17,12 +18,13 @@ urlpatterns = [
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=PasswordResetForm,
             email_template_name="emails/password_reset.txt",
             subject_template_name="emails/password_reset_subject.txt",
         ),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switcher in the menu
+    path("i18n/setlang/", views.set_language, name="set_language"),  # the switcher in the menu
     path("admin/", admin.site.urls),
 ]

@@ -8,7 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_GET, require_POST
 
 from questionnaires import selectors as content_selectors
 from questionnaires.loader import KNOWN_PILLARS
@@ -17,6 +18,7 @@ from questionnaires.scoring import METHOD_VERSION, level_table
 from questionnaires.selectors import current_version, version_content
 
 from .forms import SignupForm
+from .models import User
 from .redirects import safe_next
 
 PILLAR_TITLES = [
@@ -92,3 +94,14 @@ def locked_out(
     """What django-axes answers to a login attempt on a locked account: 429, and what to do."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's ``set_language`` (cookie and redirect), and the account remembers the choice."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES) and request.user.language != language:
+        request.user.language = language
+        User.objects.filter(pk=request.user.pk).update(language=language)
+    return response

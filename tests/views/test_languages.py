@@ -229,3 +229,61 @@ class TestTranslationsOfLoadedContent:
         with pytest.raises(CommandError):
             call_command("content_translations", "import", str(content), "fr", str(incoming))
         assert content.read_text(encoding="utf-8") == original
+
+
+class TestTheAccountsLanguage:
+    """The language chosen while signed in follows the account: other devices, and e-mails."""
+
+    def sign_in(self, user: object) -> Client:
+        client = Client()
+        client.force_login(user, backend="readiness.backends.EmailBackend")
+        return client
+
+    def test_a_choice_made_signed_in_applies_on_another_device(self) -> None:
+        user = UserFactory(email="owner@example.com")
+        switch(self.sign_in(user), "es")
+        user.refresh_from_db()
+        assert user.language == "es"
+        other_device = self.sign_in(user)  # no language cookie there
+        response = other_device.get("/")
+        assert '<html lang="es">' in response.content.decode()
+        assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"  # and it remembers from now on
+
+    def test_signing_up_keeps_the_language_chosen_before(self) -> None:
+        client = Client()
+        switch(client, "fr")
+        password = "a-long-Pass-2026"
+        client.post(reverse("signup"), {"email": "new@example.com", "password1": password, "password2": password})
+        from readiness.models import User
+
+        assert User.objects.get(email="new@example.com").language == "fr"
+
+    def test_the_password_reset_e_mail_is_in_the_accounts_language(self) -> None:
+        from django.core import mail
+
+        user = UserFactory(email="owner@example.com")
+        user.language = "fr"
+        user.save()
+        Client().post(reverse("password_reset"), {"email": "owner@example.com"})  # asked from an English page
+        assert len(mail.outbox) == 1
+        assert "mot de passe" in mail.outbox[0].subject.lower()
+
+    def test_an_invitation_goes_out_in_the_invitees_language(self) -> None:
+        from django.core import mail
+
+        from assessments.agency_services import agency_create, invitation_send
+
+        invitee = UserFactory(email="firm@example.com")
+        invitee.language = "es"
+        invitee.save()
+        advisor = UserFactory(email="advisor@example.com")
+        agency = agency_create(name="Hub", admin=advisor)
+        invitation_send(
+            agency=agency, kind="client", email="Firm@Example.com", created_by=advisor, base_url="http://testserver"
+        )
+        invitation_send(
+            agency=agency, kind="client", email="nobody@example.com", created_by=advisor, base_url="http://testserver"
+        )
+        spanish, english = mail.outbox[-2:]
+        assert "invita" in spanish.body and "invites" not in spanish.body
+        assert "invites your firm" in english.body
