@@ -41,13 +41,15 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         saved = _saved_language(request)
-        if saved and saved != translation.get_language():
+        overridden = bool(saved) and saved != translation.get_language()
+        if overridden:
             translation.activate(saved)
             request.LANGUAGE_CODE = saved
         response = self.get_response(request)
-        saved = _saved_language(request)  # the switcher may have just changed it
         cookie = settings.LANGUAGE_COOKIE_NAME
-        if saved and cookie not in response.cookies and request.COOKIES.get(cookie) != saved:
+        # Only where the browser would have chosen otherwise: this device then keeps the account's
+        # language after signing out too. (The switcher sets the cookie itself.)
+        if overridden and cookie not in response.cookies:
             response.set_cookie(
                 cookie,
                 saved,
