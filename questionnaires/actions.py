@@ -266,7 +266,9 @@ def action_set_load(*, path: str | Path) -> tuple[str, str, int]:
 def _translations_update(content: ActionSetContent) -> int:
     """Store the texts of an already loaded set (same English); returns the actions changed."""
     stored = {a.code: a for a in Action.objects.filter(action_set=content.label)}
-    changed = texts_update(((stored[action.code], action) for action in content.actions), TEXT_FIELDS)
+    changed = texts_update(
+        (stored[action.code], {name: getattr(action, name) for name in TEXT_FIELDS}) for action in content.actions
+    )
     if changed:
         version_ids = {row.version_id for row in stored.values()}
         QuestionnaireVersion.objects.filter(pk__in=version_ids).update(texts_revision=F("texts_revision") + 1)

@@ -8,7 +8,7 @@ given against. Texts are stored per language (``{"en": "...", "fr": "..."}``) an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 
 from django.db import models
 from django.utils.translation import get_language
@@ -17,16 +17,16 @@ from django.utils.translation import gettext_lazy as _
 FALLBACK_LANGUAGE = "en"
 
 
-def texts_update(rows: Iterable[tuple[models.Model, object]], fields: Sequence[str]) -> int:
-    """Copy the text ``fields`` of each content item onto its stored row where they differ (new or
-    corrected translations; the English is the same, or the content hash would differ). Returns
-    how many rows changed."""
+def texts_update(rows: Iterable[tuple[models.Model, Mapping[str, object]]]) -> int:
+    """Store new or corrected translations: for each (row, {field: texts}), save the fields whose
+    texts differ (the English is the same, or the content hash would differ). Returns how many
+    rows changed."""
     changed = 0
-    for row, item in rows:
-        different = [name for name in fields if getattr(row, name) != getattr(item, name)]
+    for row, texts in rows:
+        different = [name for name, value in texts.items() if getattr(row, name) != value]
         if different:
             for name in different:
-                setattr(row, name, getattr(item, name))
+                setattr(row, name, texts[name])
             row.save(update_fields=different)
             changed += 1
     return changed

@@ -122,7 +122,9 @@ TEXT_FIELDS = ("title", "summary", "look_for")
 def _translations_update(label: str, examples: list[ExampleContent]) -> int:
     """Store the texts of an already loaded catalogue (same English); returns the examples changed."""
     stored = {e.code: e for e in PolicyExample.objects.filter(catalogue=label)}
-    changed = texts_update(((stored[example.code], example) for example in examples), TEXT_FIELDS)
+    changed = texts_update(
+        (stored[example.code], {name: getattr(example, name) for name in TEXT_FIELDS}) for example in examples
+    )
     if changed:
         # Any version's PDFs and results may cite these examples.
         QuestionnaireVersion.objects.update(texts_revision=F("texts_revision") + 1)

@@ -15,10 +15,9 @@ from .loader import (
     ContentError,
     QuestionContent,
     QuestionnaireContent,
-    Texts,
     parse_questionnaire_file,
 )
-from .models import Choice, Pillar, Question, QuestionnaireVersion
+from .models import Choice, Pillar, Question, QuestionnaireVersion, texts_update
 from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 
 
@@ -139,31 +138,24 @@ def _create_version(content: QuestionnaireContent, content_hash: str) -> Questio
 def _translations_update(version: QuestionnaireVersion, content: QuestionnaireContent) -> int:
     """Store the texts of ``content`` (same English, other languages added or changed) on the
     loaded ``version``; returns how many rows changed, and raises its ``texts_revision`` if any."""
-    changed = 0
-
-    def update(row: Any, **texts: Texts) -> None:
-        nonlocal changed
-        fields = [name for name, value in texts.items() if getattr(row, name) != value]
-        if fields:
-            for name in fields:
-                setattr(row, name, texts[name])
-            row.save(update_fields=fields)
-            changed += 1
-
-    update(version, title=content.title, special_choice_texts=content.special_choices)
     pillars = {p.code: p for p in version.pillars.all()}
     questions = {q.code: q for q in version.questions.all()}
     choices = {(c.question_id, c.code): c for c in Choice.objects.filter(question__version=version)}
+    rows: list[tuple[Any, dict[str, Any]]] = [
+        (version, {"title": content.title, "special_choice_texts": content.special_choices})
+    ]
     for p in content.pillars:
-        update(pillars[p.code], title=p.title, description=p.description)
+        rows.append((pillars[p.code], {"title": p.title, "description": p.description}))
         for q in p.questions:
             question = questions[q.code]
-            update(question, text=q.text, help=q.help)
-            for c in q.choices:
-                update(choices[(question.pk, c.code)], text=c.text)
-            for code in (NONE_OF_THESE, NOT_APPLICABLE, DONT_KNOW):
-                if (question.pk, code) in choices:
-                    update(choices[(question.pk, code)], text=content.special_choices[code])
+            rows.append((question, {"text": q.text, "help": q.help}))
+            rows += [(choices[(question.pk, c.code)], {"text": c.text}) for c in q.choices]
+            rows += [
+                (choices[(question.pk, code)], {"text": content.special_choices[code]})
+                for code in (NONE_OF_THESE, NOT_APPLICABLE, DONT_KNOW)
+                if (question.pk, code) in choices
+            ]
+    changed = texts_update(rows)
     if changed:
         QuestionnaireVersion.objects.filter(pk=version.pk).update(texts_revision=F("texts_revision") + 1)
     return changed

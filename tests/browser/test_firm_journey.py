@@ -39,6 +39,21 @@ def answer_page(page: Any, best: bool) -> int:
     return fieldsets.count()
 
 
+def sign_up_with_profile(page: Any, email: str, firm: str, country: str, create_account: str) -> None:
+    """From the sign-up page: an account, then the profile of a micro manufacturer that consents
+    to benchmarks. ``create_account`` is the button's name in the page's language."""
+    page.locator("#id_email").fill(email)
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
+    page.get_by_role("button", name=create_account).click()
+    page.locator("#id_name").fill(firm)
+    page.locator("#id_country").select_option(country)
+    page.locator("#id_sector").select_option("C")
+    page.locator("#id_size_class").select_option("micro")
+    page.locator("input[name=benchmark_consent][value=yes]").check()
+    page.locator("main form [type=submit]").click()
+
+
 def assert_charts_drawn(page: Any) -> None:
     """The results page's peer charts (radar, percentile, quartiles) are there and drawn."""
     assert page.locator(".chart-canvas").count() >= 3, page.locator("main").inner_text()[:2000]
@@ -62,17 +77,7 @@ def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path:
 
     page.goto(base + "/")
     page.get_by_role("link", name="Start the assessment").first.click()
-    page.locator("#id_email").fill("journey@example.com")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
-
-    page.locator("#id_name").fill("Journey Bakery")
-    page.locator("#id_country").select_option("PT")
-    page.locator("#id_sector").select_option("C")
-    page.locator("#id_size_class").select_option("micro")
-    page.get_by_label("Yes — our anonymised results").check()
-    page.get_by_role("button", name="Save firm profile").click()
+    sign_up_with_profile(page, "journey@example.com", "Journey Bakery", "PT", "Create account")
     page.get_by_role("button", name="Start the assessment").click()
 
     # Pillars 1-3 now, with the best answers; then leave.
@@ -143,16 +148,7 @@ def test_the_journey_in_french(live_server: Any, page: Any, settings: Any, tmp_p
     page.locator("form.language-switcher button[value=fr]").click()
     assert page.locator("html").get_attribute("lang") == "fr"
     page.get_by_role("link", name="Commencer l'évaluation").first.click()
-    page.locator("#id_email").fill("boulangerie@example.com")
-    page.locator("#id_password1").fill(PASSWORD)
-    page.locator("#id_password2").fill(PASSWORD)
-    page.get_by_role("button", name="Créer un compte").click()
-    page.locator("#id_name").fill("Boulangerie Dupont")
-    page.locator("#id_country").select_option("FR")
-    page.locator("#id_sector").select_option("C")
-    page.locator("#id_size_class").select_option("micro")
-    page.locator("input[name=benchmark_consent][value=yes]").check()
-    page.locator("main form [type=submit]").click()
+    sign_up_with_profile(page, "boulangerie@example.com", "Boulangerie Dupont", "FR", "Créer un compte")
     page.get_by_role("button", name="Commencer l'évaluation").click()
 
     titles = ["Compétences numériques", "Accès aux données et usage", "Cybersécurité", "Adoption de l'IA"]
