@@ -2,14 +2,16 @@
 
 Every firm made here has ``is_demo=True`` and a name starting with "Demo"; benchmarks leave
 demo firms out outside demo mode. Answers are drawn per firm from a "maturity" that grows
-with the firm's size, so the population looks plausible, never real.
+with the firm's size, so the population looks plausible, never real. The demo agency that
+follows some of them is made by ``assessments.agencies.demo``; ``manage.py
+generate_demo_data`` makes both.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,17 +21,14 @@ from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessmen
 from questionnaires.selectors import version_content
 from readiness.models import User
 
-from .agency_services import CONSENT_TEXT_VERSION
 from .firm_summaries import firm_summaries_refresh
-from .models import Agency, AgencyConsent, AgencyMember, Answer, Assessment, Firm, Membership, PillarScore
-from .services import BENCHMARK_CONSENT_TEXT_VERSION, peer_statistics_refresh, scores_apply
+from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .peer_statistics import peer_statistics_refresh
+from .services import BENCHMARK_CONSENT_TEXT_VERSION, scores_apply
 
 DEMO_EMAIL = "demo@readiness.invalid"
 # A known password: the demo login exists only on machines that ran generate_demo_data.
 DEMO_PASSWORD = "demo-readiness-2026"  # noqa: S105 - a public demo credential
-DEMO_AGENCY_EMAIL = "advisor@readiness.invalid"
-DEMO_AGENCY_NAME = "Demo innovation hub"
-DEMO_AGENCY_SHARE = 0.6  # of the demo firms, consenting clients of the demo agency
 COUNTRIES = ("IT", "FR", "DE", "ES", "PT", "PL", "NL", "GR", "RO", "SE", "IE", "AT")
 SECTORS = ("C", "C", "C", "G", "G", "G", "F", "F", "I", "I", "H", "J", "M", "M", "N", "Q", "S")
 SIZES = (("micro", 0.50, 0.30), ("small", 0.30, 0.42), ("medium", 0.15, 0.55), ("large", 0.05, 0.68))
@@ -41,8 +40,6 @@ class DemoOutcome:
     assessments: int
     login_email: str
     login_password: str
-    agency_email: str = DEMO_AGENCY_EMAIL
-    agency_clients: int = 0
 
 
 def _answer(question: QuestionSpec, maturity: float, rng: random.Random) -> list[str]:
@@ -69,14 +66,8 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         raise ValueError("Load a questionnaire first (manage.py load_questionnaire).")
     existing = Firm.objects.filter(is_demo=True).count()
     if existing:
-        # Demo data from before agencies existed gets its demo agency now.
-        rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
-        with transaction.atomic():
-            demo_firms = list(Firm.objects.filter(is_demo=True).order_by("id"))
-            user = User.objects.filter(email=DEMO_EMAIL).first()
-            clients = _demo_agency(demo_firms, user, rng, timezone.now())
         assessed = Assessment.objects.filter(firm__is_demo=True).count()
-        return DemoOutcome(existing, assessed, DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
+        return DemoOutcome(existing, assessed, DEMO_EMAIL, DEMO_PASSWORD)
 
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
     content = version_content(version.pk)
@@ -129,34 +120,5 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
         firm_summaries_refresh(firm.pk for firm in firms)
         user = User.objects.filter(email=DEMO_EMAIL).first() or User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD)
         Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
-        clients = _demo_agency(firms, user, rng, now)
     peer_statistics_refresh(includes_demo=True)
-    return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD, agency_clients=clients)
-
-
-def _demo_agency(firms: list[Firm], firm_user: User | None, rng: random.Random, now: datetime) -> int:
-    """A labelled demo agency, its advisor login, and consents from a share of the demo firms.
-
-    The demo login's own firm is not among its clients: the journey "invite, accept, appear"
-    can be tried with it. Once only: an existing demo agency is kept as it is.
-    """
-    existing = Agency.objects.filter(is_demo=True).first()
-    if existing is not None:
-        return AgencyConsent.objects.filter(agency=existing, revoked_at__isnull=True).count()
-    advisor = User.objects.filter(email=DEMO_AGENCY_EMAIL).first() or User.objects.create_user(
-        DEMO_AGENCY_EMAIL, DEMO_PASSWORD
-    )
-    agency = Agency.objects.create(name=DEMO_AGENCY_NAME, is_demo=True)
-    AgencyMember.objects.create(agency=agency, user=advisor, role=AgencyMember.Role.ADMIN)
-    clients = [firm for firm in firms[1:] if rng.random() < DEMO_AGENCY_SHARE]
-    AgencyConsent.objects.bulk_create(
-        AgencyConsent(
-            firm=firm,
-            agency=agency,
-            granted_at=now - timedelta(days=rng.randint(1, 400)),
-            granted_by=firm_user,
-            text_version=CONSENT_TEXT_VERSION,
-        )
-        for firm in clients
-    )
-    return len(clients)
+    return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD)

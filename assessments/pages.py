@@ -38,7 +38,9 @@ from questionnaires.rendering import (
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent
 
-from . import charts, selectors
+from . import selectors
+from .charts import spec as charts
+from .charts.plotly_figures import plotly_figure
 from .plans import action_plan_for
 
 RESULTS_CACHE_SECONDS = 24 * 3600
@@ -191,7 +193,7 @@ def _results_charts(
             [(row.code, row.title) for row in pillar_rows],
         ),
     }
-    return {name: (spec, charts.plotly_figure(spec)) for name, spec in specs.items()}
+    return {name: (spec, plotly_figure(spec)) for name, spec in specs.items()}
 
 
 def _results_body(assessment: Any) -> str:

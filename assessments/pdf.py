@@ -44,8 +44,9 @@ from questionnaires.official import OfficialRow
 from questionnaires.scoring import LEVEL_LABELS, level_table
 from questionnaires.selectors import PolicyExampleView
 
-from . import charts, selectors
-from .chart_svg import svg_chart
+from . import selectors
+from .charts import spec as charts
+from .charts.svg import svg_chart
 from .models import Assessment
 from .plans import ActionPlan, AnswerShown, PillarPlan, PlanItem, action_plan_for
 

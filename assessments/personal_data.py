@@ -1,8 +1,9 @@
 """A user's own data: everything we hold about them and their firm, to take away or to erase.
 
 The export is the whole record as the user and their firm's members may see it: account,
-firm profile and benchmark consent, consents to agencies with their text versions, the log of
-advisors' views, and every assessment with its answers and scores. Deleting the account
+firm profile and benchmark consent, what other apps keep about the firm or the account (the
+agencies app registers its consents, the log of advisors' views and agency memberships in
+``plugins``), and every assessment with its answers and scores. Deleting the account
 deletes with it each firm of which the user is the only member, all that firm's data (the
 database cascades from the firm), its cached PDFs in storage, and its place in the peer
 benchmarks and in agencies' dashboards.
@@ -23,12 +24,13 @@ from django.utils import timezone
 
 from readiness.models import User
 
-from . import pdf
-from .models import AccessLogEntry, AgencyConsent, AgencyMember, Answer, Assessment, Firm, Membership, PillarScore
-from .services import peer_statistics_refresh
+from . import pdf, plugins
+from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .peer_statistics import peer_statistics_refresh
 
 
-def _iso(value: Any) -> str | None:
+def iso_or_none(value: Any) -> str | None:
+    """A timestamp as ISO 8601 text for the export, or None."""
     return value.isoformat() if value is not None else None
 
 
@@ -39,14 +41,11 @@ def personal_data_export(user: User) -> dict[str, Any]:
         "exported_at": timezone.now().isoformat(),
         "account": {
             "email": user.email,
-            "date_joined": _iso(user.date_joined),
-            "last_login": _iso(user.last_login),
+            "date_joined": iso_or_none(user.date_joined),
+            "last_login": iso_or_none(user.last_login),
             "language": user.language,
         },
-        "agency_memberships": [
-            {"agency": m.agency.name, "role": m.role, "since": _iso(m.created_at)}
-            for m in AgencyMember.objects.filter(user=user).select_related("agency")
-        ],
+        **{section.key: section.records(user) for section in plugins.account_data_sections()},
         "firms": [_firm_record(firm) for firm in firms],
     }
 
@@ -73,35 +72,17 @@ def _firm_record(firm: Firm) -> dict[str, Any]:
         "members": sorted(firm.members.values_list("email", flat=True)),
         "benchmark_consent": {
             "given": firm.benchmark_consent,
-            "at": _iso(firm.benchmark_consent_at),
+            "at": iso_or_none(firm.benchmark_consent_at),
             "text_version": firm.benchmark_consent_version,
         },
-        "agency_consents": [
-            {
-                "agency": c.agency.name,
-                "granted_at": _iso(c.granted_at),
-                "text_version": c.text_version,
-                "revoked_at": _iso(c.revoked_at),
-            }
-            for c in AgencyConsent.objects.filter(firm=firm).select_related("agency").order_by("granted_at")
-        ],
-        "advisor_access_log": [
-            {
-                "at": _iso(entry.at),
-                "agency": entry.agency.name,
-                "advisor": entry.user.email if entry.user else None,
-                "action": entry.action,
-                "assessment_id": entry.assessment_id,
-            }
-            for entry in AccessLogEntry.objects.filter(firm=firm).select_related("agency", "user").order_by("at")
-        ],
+        **{section.key: section.records(firm) for section in plugins.firm_data_sections()},
         "assessments": [
             {
                 "id": a.pk,
                 "status": a.status,
                 "questionnaire_version": a.version.label,
-                "created_at": _iso(a.created_at),
-                "submitted_at": _iso(a.submitted_at),
+                "created_at": iso_or_none(a.created_at),
+                "submitted_at": iso_or_none(a.submitted_at),
                 "overall_score": a.overall_score,
                 "overall_level": a.overall_level,
                 "method_version": a.method_version,
@@ -157,14 +138,13 @@ def _csv_tables(export: Mapping[str, Any]) -> dict[str, tuple[list[str], list[li
             ],
             firm_rows,
         ),
-        "agency_consents.csv": (
-            ["firm", "agency", "granted_at", "text_version", "revoked_at"],
-            [[f["name"], *c.values()] for f in firms for c in f["agency_consents"]],
-        ),
-        "advisor_access_log.csv": (
-            ["firm", "at", "agency", "advisor", "action", "assessment_id"],
-            [[f["name"], *e.values()] for f in firms for e in f["advisor_access_log"]],
-        ),
+        **{
+            f"{section.key}.csv": (
+                ["firm", *section.columns],
+                [[f["name"], *(r[c] for c in section.columns)] for f in firms for r in f[section.key]],
+            )
+            for section in plugins.firm_data_sections()
+        },
         "assessments.csv": (
             [
                 "firm",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,15 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from . import tasks
-from .benchmarks import PEER_SCOPES, quantile_table
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic, PillarScore
+from .peer_statistics import peer_statistics_refresh
 from .selectors import answers_of
 
 BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
@@ -315,53 +313,3 @@ def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
         if locked.is_submitted:
             firm_summaries_refresh([locked.firm_id])
     return result
-
-
-def peer_statistics_refresh(*, includes_demo: bool) -> int:
-    """Rebuild the peer distributions from the latest submitted assessment of each consenting firm.
-
-    Demo firms count only in the demo-mode set (``includes_demo``). Returns the number of
-    peer firms. One query, whatever the number of firms (each firm's summary row); the grouping
-    and the percentile tables are computed here, once, not on every results page.
-    """
-    k = settings.BENCHMARK_MIN_GROUP
-    # Each firm's latest submitted assessment is its summary row (``FirmSummary``).
-    peers = FirmSummary.objects.filter(firm__benchmark_consent=True)
-    if not includes_demo:
-        peers = peers.filter(firm__is_demo=False)
-    rows = []
-    for size, sector, country, overall, *pillar_scores in peers.values_list(
-        "firm__size_class",
-        "firm__sector",
-        "firm__country",
-        "latest_score",
-        *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
-    ).iterator(chunk_size=5000):
-        scores = ((PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, pillar_scores, strict=True))
-        rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
-    groups: dict[tuple[str, str, str, str, str], list[float]] = defaultdict(list)
-    for size, sector, country, pillar, score in rows:
-        profile_values = {"size_class": size, "sector": sector, "country": country}
-        for scope, fields in PEER_SCOPES:
-            key = tuple(profile_values[f] if f in fields else "" for f in ("size_class", "sector", "country"))
-            groups[(scope, *key, pillar)].append(score)
-    now = timezone.now()
-    statistics = [
-        PeerStatistic(
-            includes_demo=includes_demo,
-            scope=scope,
-            size_class=size,
-            sector=sector,
-            country=country,
-            pillar_code=pillar,
-            n=len(values),
-            min_group=k,
-            percentiles=quantile_table(values, k) if len(values) >= k else [],
-            computed_at=now,
-        )
-        for (scope, size, sector, country, pillar), values in groups.items()
-    ]
-    with transaction.atomic():
-        PeerStatistic.objects.filter(includes_demo=includes_demo).delete()
-        PeerStatistic.objects.bulk_create(statistics, batch_size=1000)
-    return sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)

@@ -25,8 +25,7 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import version_content
 from readiness.redirects import safe_next
 
-from . import pdf, personal_data, selectors, services
-from .agency_selectors import agency_memberships_of
+from . import pdf, personal_data, plugins, selectors, services
 from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm, loaded_answers_encode
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
@@ -40,10 +39,10 @@ def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> Htt
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     firm = selectors.firm_of(request.user)
-    agencies = agency_memberships_of(request.user)
+    other_homes = plugins.other_homes_of(request.user)
     if firm is None:
         # Advisors need no firm of their own: their home is the agency dashboard.
-        return redirect("assessments:agency_home" if agencies else "assessments:firm_profile")
+        return redirect(other_homes[0].start_url if other_homes else "assessments:firm_profile")
     draft = selectors.draft_of(firm)
     progress = selectors.progress_of(draft) if draft else []
     submitted = Paginator(selectors.submitted_assessments_of(firm), 10).get_page(request.GET.get("page"))
@@ -57,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "draft_total": sum(p.total for p in progress),
             "submitted": submitted,
             "submitted_rows": [(a, LEVEL_LABELS.get(a.overall_level, "")) for a in submitted],
-            "agencies": agencies,
+            "other_home_links": [link for home in other_homes for link in home.links],
         },
     )
 

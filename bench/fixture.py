@@ -105,7 +105,7 @@ def main() -> None:
 
     django.setup()
 
-    from assessments import services
+    from assessments import peer_statistics, services
     from questionnaires.selectors import version_content
     from readiness.models import User
 
@@ -142,7 +142,7 @@ def main() -> None:
         services.assessment_save_answers(assessment=finished, answers={q.code: pick_answer(q) for q in page.questions})
     generate_peers(finished.version_id, int(os.environ.get("BENCH_PEERS", "10000")))
     services.assessment_submit(assessment=finished, user=user)
-    services.peer_statistics_refresh(includes_demo=False)
+    peer_statistics.peer_statistics_refresh(includes_demo=False)
 
     assessment = services.assessment_start(firm=firm, user=user)
     pillar = version_content(assessment.version_id).pillars[0]

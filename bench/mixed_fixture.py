@@ -39,7 +39,7 @@ def main() -> None:
     from django.test import Client
 
     from assessments import services
-    from assessments.models import Agency, AgencyMember
+    from assessments.agencies.models import Agency, AgencyMember
     from questionnaires.selectors import current_version, version_content
     from readiness.models import User
 

@@ -47,9 +47,10 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from assessments.agency_services import CONSENT_TEXT_VERSION, agency_create
+    from assessments.agencies.models import AgencyConsent
+    from assessments.agencies.services import CONSENT_TEXT_VERSION, agency_create
     from assessments.firm_summaries import firm_summaries_refresh
-    from assessments.models import AgencyConsent, Answer, Assessment, Firm, PillarScore
+    from assessments.models import Answer, Assessment, Firm, PillarScore
     from questionnaires.scoring import level_for, round_score, score_assessment
     from questionnaires.selectors import version_content
     from readiness.models import User

@@ -19,11 +19,12 @@ import yaml
 from django.db import transaction
 from django.db.models import F
 
-from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
+from .loader import KNOWN_PILLARS, LABEL, ContentError, Validator, source_language_only
 from .models import Action, PolicyExample, QuestionnaireVersion, texts_update
 from .policies import CODE
-from .recommendations import TRIGGER_LEVELS, ActionRule, AnswerTrigger
+from .recommendations import TRIGGER_LEVELS
 from .scoring import CHECKLIST, DONT_KNOW, NOT_APPLICABLE
+from .selectors import version_content
 
 TOP_KEYS = {"label", "questionnaire", "policy_catalogue", "actions"}
 ACTION_KEYS = {
@@ -69,7 +70,7 @@ class ActionSetContent:
 
 def parse_action_set(data: Any, path: str) -> ActionSetContent:
     """Validate the file's own structure (not yet its codes against the questionnaire)."""
-    v = _Validator()
+    v = Validator()
     top = v.mapping(data, "", TOP_KEYS, TOP_KEYS)
     if top is None:
         raise ContentError(path, v.problems)
@@ -95,7 +96,7 @@ def parse_action_set(data: Any, path: str) -> ActionSetContent:
     return ActionSetContent(actions=actions, **labels)
 
 
-def _parse_action(v: _Validator, raw: Any, index: int, seen: set[str]) -> ActionContent | None:
+def _parse_action(v: Validator, raw: Any, index: int, seen: set[str]) -> ActionContent | None:
     code = raw.get("code") if isinstance(raw, dict) else None
     where = f"action {code}" if isinstance(code, str) and code else f"action #{index}"
     mapping = v.mapping(raw, where, ACTION_KEYS, REQUIRED_ACTION_KEYS)
@@ -138,7 +139,7 @@ def _parse_action(v: _Validator, raw: Any, index: int, seen: set[str]) -> Action
     )
 
 
-def _parse_when(v: _Validator, raw: Any, where: str) -> tuple[list[str], list[dict[str, Any]]]:
+def _parse_when(v: Validator, raw: Any, where: str) -> tuple[list[str], list[dict[str, Any]]]:
     when = v.mapping(raw, f"{where}, when", {"levels", "answers"}, set())
     if when is None:
         return [], []
@@ -160,7 +161,7 @@ def _parse_when(v: _Validator, raw: Any, where: str) -> tuple[list[str], list[di
     return list(dict.fromkeys(levels)), triggers
 
 
-def _parse_answer_trigger(v: _Validator, raw: Any, where: str) -> dict[str, Any] | None:
+def _parse_answer_trigger(v: Validator, raw: Any, where: str) -> dict[str, Any] | None:
     trigger = v.mapping(raw, f"{where}, when.answers", {"question", "choices", "missing"}, {"question"})
     if trigger is None:
         return None
@@ -181,7 +182,6 @@ def _parse_answer_trigger(v: _Validator, raw: Any, where: str) -> dict[str, Any]
 
 def check_against(content: ActionSetContent, version: QuestionnaireVersion, example_codes: set[str]) -> list[str]:
     """Every problem of the set's codes against its questionnaire version and catalogue."""
-    from .selectors import version_content  # the selectors import the models; keep this module light
 
     problems: list[str] = []
     version_view = version_content(version.pk)
@@ -273,24 +273,3 @@ def _translations_update(content: ActionSetContent) -> int:
         version_ids = {row.version_id for row in stored.values()}
         QuestionnaireVersion.objects.filter(pk__in=version_ids).update(texts_revision=F("texts_revision") + 1)
     return changed
-
-
-def action_rule(action: Action) -> ActionRule:
-    """The pure rule of a stored action, for ``recommendations``."""
-    return ActionRule(
-        code=action.code,
-        pillar=action.pillar,
-        effort=action.effort,
-        impact=action.impact,
-        horizon=action.horizon,
-        levels=frozenset(action.levels),
-        answers=tuple(
-            AnswerTrigger(
-                question=t["question"],
-                choices=frozenset(t.get("choices", ())),
-                missing=frozenset(t.get("missing", ())),
-            )
-            for t in action.answer_triggers
-        ),
-        position=action.position,
-    )

@@ -125,7 +125,7 @@ class ContentError(Exception):
         return "\n".join(lines)
 
 
-class _Validator:
+class Validator:
     """Collects problems instead of stopping at the first, so an author fixes them in one go."""
 
     def __init__(self) -> None:
@@ -193,7 +193,7 @@ class _Validator:
 
 def parse_questionnaire(data: Any, path: str) -> QuestionnaireContent:
     """Validate parsed YAML; raise ``ContentError`` with every problem, or return the content."""
-    v = _Validator()
+    v = Validator()
     top = v.mapping(data, "", TOP_KEYS, {"label", "special_choices", "pillars"})
     if top is None:
         raise ContentError(path, v.problems)
@@ -232,9 +232,7 @@ def parse_questionnaire(data: Any, path: str) -> QuestionnaireContent:
     return QuestionnaireContent(label=label, title=title, special_choices=special, pillars=pillars, source_path=path)
 
 
-def _parse_pillar(
-    v: _Validator, raw: Any, index: int, seen: set[str], seen_questions: set[str]
-) -> PillarContent | None:
+def _parse_pillar(v: Validator, raw: Any, index: int, seen: set[str], seen_questions: set[str]) -> PillarContent | None:
     where = f"pillar #{index}"
     mapping = v.mapping(raw, where, PILLAR_KEYS, {"code", "questions"})
     if mapping is None:
@@ -266,7 +264,7 @@ def _parse_pillar(
     return pillar
 
 
-def _parse_question(v: _Validator, raw: Any, pillar: str, index: int, seen: set[str]) -> QuestionContent | None:
+def _parse_question(v: Validator, raw: Any, pillar: str, index: int, seen: set[str]) -> QuestionContent | None:
     code = raw.get("code") if isinstance(raw, dict) else None
     where = f"question {code}" if isinstance(code, str) and code else f"pillar {pillar}, question #{index}"
     # text, help and source report their own absence.
@@ -309,7 +307,7 @@ def _parse_question(v: _Validator, raw: Any, pillar: str, index: int, seen: set[
 
 
 def _parse_choice(
-    v: _Validator, raw: Any, question_where: str, kind: str, index: int, seen: set[str]
+    v: Validator, raw: Any, question_where: str, kind: str, index: int, seen: set[str]
 ) -> ChoiceContent | None:
     code = raw.get("code") if isinstance(raw, dict) else None
     where = f"{question_where}, choice {code if isinstance(code, str) and code else f'#{index}'}"

@@ -18,7 +18,7 @@ import yaml
 from django.db import transaction
 from django.db.models import F
 
-from .loader import KNOWN_PILLARS, LABEL, ContentError, _Validator, source_language_only
+from .loader import KNOWN_PILLARS, LABEL, ContentError, Validator, source_language_only
 from .models import PolicyExample, QuestionnaireVersion, texts_update
 
 ACTORS = tuple(PolicyExample.Actor.values)
@@ -39,7 +39,7 @@ class ExampleContent:
 
 def parse_policy_examples(data: Any, path: str) -> tuple[str, list[ExampleContent]]:
     """Validate a parsed catalogue; raise ``ContentError`` listing every problem."""
-    v = _Validator()
+    v = Validator()
     top = v.mapping(data, "", {"label", "examples"}, {"label", "examples"})
     if top is None:
         raise ContentError(path, v.problems)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from .scoring import (
     CHECKLIST,
@@ -170,3 +171,37 @@ def gap_answers(
         if score is not None and score < below:
             rows.append((-(1.0 - score) * question.weight, index, question.code, score))
     return [(code, score) for _loss, _index, code, score in sorted(rows)]
+
+
+class StoredAction(Protocol):
+    """What ``action_rule`` reads of a stored action (``questionnaires.models.Action``)."""
+
+    code: str
+    pillar: str
+    effort: str
+    impact: str
+    horizon: str
+    levels: Sequence[str]
+    answer_triggers: Sequence[Mapping[str, Any]]
+    position: int
+
+
+def action_rule(action: StoredAction) -> ActionRule:
+    """The pure rule of a stored action, as the functions above take it."""
+    return ActionRule(
+        code=action.code,
+        pillar=action.pillar,
+        effort=action.effort,
+        impact=action.impact,
+        horizon=action.horizon,
+        levels=frozenset(action.levels),
+        answers=tuple(
+            AnswerTrigger(
+                question=t["question"],
+                choices=frozenset(t.get("choices", ())),
+                missing=frozenset(t.get("missing", ())),
+            )
+            for t in action.answer_triggers
+        ),
+        position=action.position,
+    )

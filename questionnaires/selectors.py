@@ -15,10 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from .actions import action_rule
 from .models import Action, Choice, PolicyExample, QuestionnaireVersion, ReferenceFigure, translated
 from .official import Figure, IndicatorCatalogue, parse_indicator_catalogue, reference_scope
-from .recommendations import ActionRule
+from .recommendations import ActionRule, action_rule
 from .scoring import ChoiceSpec, PillarSpec, QuestionnaireSpec, QuestionSpec
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +65,6 @@ class Session(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls) -> Any:
-        from .sessions import SessionStore
-
-        return SessionStore
+        # The configured engine (``readiness.sessions``), looked up rather than imported: the
+        # store reads this model, and a model importing its store would tie the two in a circle.
+        return import_string(f"{settings.SESSION_ENGINE}.SessionStore")

@@ -16,7 +16,8 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from .backends import user_columns, user_from_values
+from .models import Session
+from .user_rows import user_columns, user_from_values
 
 _select_sql: dict[str, str] = {}
 
@@ -41,8 +42,6 @@ class SessionStore(db.SessionStore):
 
     @classmethod
     def get_model_class(cls) -> Any:
-        from .models import Session
-
         return Session
 
     def create_model_instance(self, data: dict[str, Any]) -> Any:

@@ -47,6 +47,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 INSTALLED_APPS = [
     "readiness",
     "assessments",
+    "assessments.agencies",
     "questionnaires",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -8,6 +8,7 @@ from .forms import PasswordResetForm
 urlpatterns = [
     # The firm's pages first: the questionnaire page is the busiest route.
     path("app/", include("assessments.urls")),
+    path("app/", include("assessments.agencies.urls")),
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),
     path("methodology/", views.methodology, name="methodology"),

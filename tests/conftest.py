@@ -17,10 +17,7 @@ from questionnaires.selectors import clear_version_content_cache
 from questionnaires.services import questionnaire_version_load
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
-
-DATA = Path(__file__).parent / "data"
-SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
-REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content" / "readiness-2026.1.yaml"
+from tests.helpers import SMALL_QUESTIONNAIRE, answer_everything
 
 
 @pytest.fixture(autouse=True)
@@ -84,8 +81,6 @@ def draft(firm: Firm, owner: User, version: QuestionnaireVersion) -> Assessment:
 def submitted(draft: Assessment, owner_client: Client) -> Assessment:
     """The owner's draft, every page answered through the views (best answers), then submitted."""
     from django.urls import reverse
-
-    from tests.views.test_questionnaire_flow import answer_everything
 
     answer_everything(owner_client, draft)
     owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))

@@ -23,8 +23,9 @@ Rules of the comparison (DESIGN, "Benchmarks"; ``reference/README.md``):
   joined: the digital-intensity distribution reads ``E_DI3_*`` only.
 
 The package is split by topic: ``common`` (constants, labels, ``Figure``), ``catalogue``
-(the indicator links and their rules), ``comparison`` (the lookup with its fallback chain and
-the acknowledgement line) and ``intensity`` (the digital-intensity approximation).
+(the indicator links and their rules), ``lookup`` (the fallback chain and the figure index),
+``comparison`` (the rows beside a firm's answers, and the acknowledgement line) and
+``intensity`` (the digital-intensity approximation).
 """
 
 from __future__ import annotations
@@ -79,12 +80,8 @@ from .common import (
 )
 from .comparison import (
     PUBLISHED_IN,
-    LookupStep,
     OfficialRow,
-    eurostat_geo,
-    lookup_steps,
     official_comparison,
-    reference_scope,
     source_line,
     source_line_for,
     source_name,
@@ -97,6 +94,7 @@ from .intensity import (
     dii_band,
     dii_distribution,
 )
+from .lookup import LookupStep, eurostat_geo, lookup_steps, reference_scope
 
 __all__ = [
     "ALL_ACTIVITIES",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
-from .common import CODE, DATASET, DII_BANDS, DII_POINTS, DII_VERSION, INDICATOR, LANGUAGE, ReferenceDataError, _text_in
+from .common import CODE, DATASET, DII_BANDS, DII_POINTS, DII_VERSION, INDICATOR, LANGUAGE, ReferenceDataError, text_in
 
 # --------------------------------------------------------------------------------------------
 # Indicator links (content/indicators.yaml)
@@ -34,7 +34,7 @@ class IndicatorLink:
     rule: Rule
 
     def label_text(self, language: str | None = None) -> str:
-        return _text_in(self.label, language)
+        return text_in(self.label, language)
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class DiiItem:
     rule: Rule
 
     def label_text(self, language: str | None = None) -> str:
-        return _text_in(self.label, language)
+        return text_in(self.label, language)
 
 
 @dataclass(frozen=True)

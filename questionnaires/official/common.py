@@ -97,7 +97,7 @@ def scope_label(scope: str | None, size_emp: str | None) -> str:
     return str(SCOPE_LABELS[scope])
 
 
-def _text_in(texts: Mapping[str, str], language: str | None) -> str:
+def text_in(texts: Mapping[str, str], language: str | None) -> str:
     # models.translated, repeated so that this module stays free of model imports.
     language = (language or get_language() or "en").split("-")[0]
     return texts.get(language) or texts.get("en") or ""

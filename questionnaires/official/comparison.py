@@ -5,92 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from .catalogue import IndicatorLink, firm_does
 from .common import (
-    ALL_ACTIVITIES,
-    ALL_SIZES_OF_CLASS,
-    EU27,
-    ISO_TO_EUROSTAT_GEO,
     MICRO,
-    SCOPE_COUNTRY_ALL,
     SCOPE_COUNTRY_SIZE,
-    SCOPE_EU_ALL,
-    SCOPE_EU_SIZE,
-    SIZE_CLASSES,
-    SIZE_EMP_OF_CLASS,
     Figure,
-    _text_in,
     scope_label,
+    text_in,
 )
-
-if TYPE_CHECKING:  # only for annotations: intensity imports this module
-    from .intensity import DigitalIntensity
-
-# --------------------------------------------------------------------------------------------
-# Finding the figure for a firm
-
-
-@dataclass(frozen=True)
-class LookupStep:
-    """One step of the fallback chain: a place and the size codes tried there, in order."""
-
-    scope: str
-    geo: str
-    sizes: tuple[str, ...]
-
-
-def eurostat_geo(country: str | None) -> str | None:
-    """Eurostat's code for an ISO 3166-1 alpha-2 country (GR -> EL, GB -> UK)."""
-    code = str(country or "").strip().upper()
-    if not code:
-        return None
-    return ISO_TO_EUROSTAT_GEO.get(code, code)
-
-
-def lookup_steps(country: str | None, size_class: str) -> tuple[LookupStep, ...]:
-    """The fallback chain for a firm, narrowest first (see the module docstring)."""
-    if size_class not in SIZE_CLASSES:
-        raise ValueError(f"unknown size class {size_class!r} (known: {', '.join(SIZE_CLASSES)})")
-    geo = eurostat_geo(country)
-    places = [(SCOPE_COUNTRY_SIZE, SCOPE_COUNTRY_ALL, geo)] if geo and geo != EU27 else []
-    places.append((SCOPE_EU_SIZE, SCOPE_EU_ALL, EU27))
-    steps: list[LookupStep] = []
-    size_emp = SIZE_EMP_OF_CLASS.get(size_class)
-    if size_emp is not None:  # micro-firms have no size class of their own in Eurostat
-        steps += [LookupStep(sized, place, (size_emp,)) for sized, _all, place in places]
-    steps += [LookupStep(all_scope, place, ALL_SIZES_OF_CLASS[size_class]) for _sized, all_scope, place in places]
-    return tuple(steps)
-
-
-def reference_scope(country: str | None, size_class: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The geographies and size codes a firm's comparison can use: what a selector loads."""
-    steps = lookup_steps(country, size_class)
-    geos = tuple(dict.fromkeys(step.geo for step in steps))
-    sizes = tuple(dict.fromkeys(size for step in steps for size in step.sizes))
-    return geos, sizes
-
-
-class _FigureIndex:
-    """Figures by (dataset, indicator, geo, size), newest year first."""
-
-    def __init__(self, figures: Iterable[Figure]) -> None:
-        self._by_key: dict[tuple[str, str, str, str], dict[int, Figure]] = {}
-        for figure in figures:
-            if figure.nace_r2 != ALL_ACTIVITIES:
-                continue
-            key = (figure.dataset, figure.indic_is, figure.geo, figure.size_emp)
-            self._by_key.setdefault(key, {})[figure.year] = figure
-
-    def by_year(self, dataset: str, indic_is: str, geo: str, size_emp: str) -> dict[int, Figure]:
-        return self._by_key.get((dataset, indic_is, geo, size_emp), {})
-
-    def latest(self, dataset: str, indic_is: str, geo: str, size_emp: str) -> Figure | None:
-        years = self.by_year(dataset, indic_is, geo, size_emp)
-        return years[max(years)] if years else None
+from .intensity import DigitalIntensity
+from .lookup import FigureIndex, LookupStep, lookup_steps
 
 
 @dataclass(frozen=True)
@@ -115,7 +42,7 @@ class OfficialRow:
     micro_note: bool
 
     def label_text(self, language: str | None = None) -> str:
-        return _text_in(self.label, language)
+        return text_in(self.label, language)
 
     def scope_label(self) -> str:
         return scope_label(self.scope, self.size_emp)
@@ -141,7 +68,7 @@ class OfficialRow:
 
 
 def _find(
-    index: _FigureIndex, dataset: str, indic_is: str, steps: Sequence[LookupStep]
+    index: FigureIndex, dataset: str, indic_is: str, steps: Sequence[LookupStep]
 ) -> tuple[Figure, LookupStep] | tuple[None, None]:
     for step in steps:
         for size in step.sizes:
@@ -163,7 +90,7 @@ def official_comparison(
     ``country`` is the firm's ISO 3166-1 alpha-2 code, ``size_class`` one of ``SIZE_CLASSES``.
     """
     steps = lookup_steps(country, size_class)
-    index = _FigureIndex(figures)
+    index = FigureIndex(figures)
     rows: list[OfficialRow] = []
     for link in links:
         figure, step = _find(index, link.dataset, link.indic_is, steps)

@@ -15,10 +15,10 @@ from .common import (
     MICRO,
     SCOPE_COUNTRY_SIZE,
     Figure,
-    _text_in,
     scope_label,
+    text_in,
 )
-from .comparison import _FigureIndex, lookup_steps
+from .lookup import FigureIndex, lookup_steps
 
 # --------------------------------------------------------------------------------------------
 # Digital intensity, approximated
@@ -32,7 +32,7 @@ class DiiItemResult:
     does: bool | None  # None: unanswered or not applicable, left out of the estimate
 
     def label_text(self, language: str | None = None) -> str:
-        return _text_in(self.label, language)
+        return text_in(self.label, language)
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def dii_distribution(
     A step counts only with all four bands for one year (its latest such year): shares from
     different years or places never sit in one distribution.
     """
-    index = _FigureIndex(figures)
+    index = FigureIndex(figures)
     codes = [spec.bands[band] for band in DII_BANDS]
     for step in lookup_steps(country, size_class):
         for size in step.sizes:

@@ -9,11 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from assessments import agency_services
-from assessments.demo import DEMO_AGENCY_EMAIL, DEMO_EMAIL, DEMO_PASSWORD
-from assessments.models import AgencyConsent, Assessment, Firm, Membership
+from assessments.agencies import services as agency_services
+from assessments.agencies.models import AgencyConsent
+from assessments.demo import DEMO_EMAIL
+from assessments.models import Assessment, Firm, Membership
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import SMALL_QUESTIONNAIRE
+from tests.helpers import SMALL_QUESTIONNAIRE
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -61,14 +62,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def log_in(page: Any, base: str, email: str) -> None:
-    page.goto(base + "/accounts/login/")
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(DEMO_PASSWORD)
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-
-
 @pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
     """A site with the small questionnaire and 30 demo firms; ids of one of each page's objects."""
@@ -92,32 +85,3 @@ def demo(live_server: Any) -> dict[str, Any]:
         "code": code,
         "now": timezone.now(),
     }
-
-
-def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
-    """Every page type of the site, by who sees it (None: anonymous), with the demo's ids."""
-    agency, draft = demo["agency"], demo["draft"]
-    return [
-        (None, ["/", "/methodology/", "/policy-examples/", "/privacy/", "/accounts/login/", "/accounts/signup/"]),
-        (
-            DEMO_EMAIL,
-            [
-                "/app/",
-                "/app/firm/",
-                *(f"/app/assessments/{draft}/{pillar}/" for pillar in ("skills", "data", "cyber", "ai", "green")),
-                f"/app/assessments/{draft}/review/",
-                f"/app/assessments/{demo['submitted']}/results/",
-                "/app/sharing/",
-                "/app/my-data/",
-                f"/app/invitations/{demo['code']}/",
-            ],
-        ),
-        (
-            DEMO_AGENCY_EMAIL,
-            [
-                f"/app/agency/{agency}/",
-                f"/app/agency/{agency}/clients/{demo['client']}/",
-                f"/app/agency/{agency}/assessments/{demo['client_assessment']}/results/",
-            ],
-        ),
-    ]

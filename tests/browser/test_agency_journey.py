@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from assessments.demo import DEMO_AGENCY_EMAIL, DEMO_PASSWORD
+from assessments.agencies.demo import DEMO_AGENCY_EMAIL
+from assessments.demo import DEMO_PASSWORD
 from questionnaires.models import QuestionnaireVersion
-from tests.browser.conftest import log_in
 from tests.factories import FirmFactory, UserFactory
-from tests.views.test_peer_benchmarks import submitted
+from tests.helpers import log_in, submitted_with_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +26,7 @@ def test_invite_consent_dashboard_export_revoke(demo: dict[str, Any], browser: A
     base, agency = demo["base"], demo["agency"]
     owner = UserFactory(email="baker@example.com", password=DEMO_PASSWORD)
     firm = FirmFactory(owner=owner, name="Invited Bakery Ltd")
-    submitted(firm, QuestionnaireVersion.objects.get(), 61.0)
+    submitted_with_scores(firm, QuestionnaireVersion.objects.get(), 61.0)
     dashboard = f"{base}/app/agency/{agency}/"
 
     advisor_context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)

@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from assessments.models import Assessment
-from assessments.services import peer_statistics_refresh
+from assessments.peer_statistics import peer_statistics_refresh
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import REAL_QUESTIONNAIRE
 from tests.factories import PASSWORD, FirmFactory
-from tests.views.test_peer_benchmarks import submitted
+from tests.helpers import REAL_QUESTIONNAIRE, submitted_with_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CONTENT = REAL_QUESTIONNAIRE.parent
@@ -66,7 +65,7 @@ def platform_with_peers() -> None:
     policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
     action_set_load(path=CONTENT / "actions-2026.1.yaml")
     for i in range(12):
-        submitted(FirmFactory(), version, 30.0 + 4 * i)
+        submitted_with_scores(FirmFactory(), version, 30.0 + 4 * i)
     peer_statistics_refresh(includes_demo=False)
 
 

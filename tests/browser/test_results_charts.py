@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from assessments.services import peer_statistics_refresh
+from assessments.peer_statistics import peer_statistics_refresh
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import SMALL_QUESTIONNAIRE
 from tests.factories import PASSWORD, FirmFactory, UserFactory
-from tests.views.test_peer_benchmarks import submitted
+from tests.helpers import SMALL_QUESTIONNAIRE, submitted_with_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,10 +26,10 @@ def log_in(page: Any, base: str, email: str) -> None:
 def results_url(live_server: Any) -> str:
     version = questionnaire_version_load(path=SMALL_QUESTIONNAIRE).version
     owner = UserFactory(email="charts@example.com")
-    mine = submitted(FirmFactory(owner=owner), version, 40.0, days_ago=200)
-    mine = submitted(mine.firm, version, 55.0)
+    mine = submitted_with_scores(FirmFactory(owner=owner), version, 40.0, days_ago=200)
+    mine = submitted_with_scores(mine.firm, version, 55.0)
     for i in range(12):
-        submitted(FirmFactory(), version, 30.0 + 3 * i)
+        submitted_with_scores(FirmFactory(), version, 30.0 + 3 * i)
     peer_statistics_refresh(includes_demo=False)
     return f"{live_server.url}/app/assessments/{mine.pk}/results/"
 

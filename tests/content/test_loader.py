@@ -14,7 +14,7 @@ from django.core.management.base import CommandError
 from questionnaires.loader import ContentError
 from questionnaires.models import Choice, Pillar, Question, QuestionnaireVersion
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import SMALL_QUESTIONNAIRE
+from tests.helpers import SMALL_QUESTIONNAIRE
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from questionnaires.loader import KNOWN_PILLARS, parse_questionnaire_file
-from tests.conftest import REAL_QUESTIONNAIRE
+from tests.helpers import REAL_QUESTIONNAIRE
 
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 SEED_NAMES = {

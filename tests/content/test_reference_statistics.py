@@ -33,7 +33,7 @@ from questionnaires.official import (
 from questionnaires.scoring import CHECKLIST, DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 from questionnaires.selectors import INDICATORS_FILE, official_reference_for
 from readiness.models import User
-from tests.conftest import REAL_QUESTIONNAIRE
+from tests.helpers import REAL_QUESTIONNAIRE
 
 REFERENCE = DEFAULT_MANIFEST.parent
 SHARED_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"

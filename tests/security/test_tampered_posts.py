@@ -18,13 +18,14 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assessments import agency_services
-from assessments.models import Agency, AgencyConsent, Answer, Assessment, Firm, FirmSummary, Invitation
+from assessments.agencies import services as agency_services
+from assessments.agencies.models import Agency, AgencyConsent, Invitation
+from assessments.models import Answer, Assessment, Firm, FirmSummary
 from assessments.services import assessment_start
 from questionnaires.models import QuestionnaireVersion
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
-from tests.views.test_questionnaire_flow import answer_everything
+from tests.helpers import answer_everything
 
 pytestmark = pytest.mark.django_db
 
@@ -118,16 +119,14 @@ ENDPOINTS: list[Callable[[World], str]] = [
     lambda w: reverse("assessments:pillar", kwargs={"assessment_id": w.victim_draft.pk, "pillar_code": "skills"}),
     lambda w: reverse("assessments:submit", kwargs={"assessment_id": w.victim_draft.pk}),
     lambda w: reverse("assessments:submit", kwargs={"assessment_id": w.victim_submitted.pk}),
-    lambda w: reverse("assessments:sharing"),
-    lambda w: reverse("assessments:consent_revoke", kwargs={"consent_id": w.consent.pk}),
-    lambda w: reverse("assessments:invitation", kwargs={"secret": w.code.code}),
-    lambda w: reverse("assessments:agency_invite", kwargs={"agency_id": w.agency.pk, "kind": "client"}),
-    lambda w: reverse("assessments:agency_invite", kwargs={"agency_id": w.agency.pk, "kind": "advisor"}),
-    lambda w: reverse("assessments:agency_code_create", kwargs={"agency_id": w.agency.pk}),
-    lambda w: reverse(
-        "assessments:agency_code_withdraw", kwargs={"agency_id": w.agency.pk, "invitation_id": w.code.pk}
-    ),
-    lambda w: reverse("assessments:agency_pdf_zip", kwargs={"agency_id": w.agency.pk}),
+    lambda w: reverse("agencies:sharing"),
+    lambda w: reverse("agencies:consent_revoke", kwargs={"consent_id": w.consent.pk}),
+    lambda w: reverse("agencies:invitation", kwargs={"secret": w.code.code}),
+    lambda w: reverse("agencies:agency_invite", kwargs={"agency_id": w.agency.pk, "kind": "client"}),
+    lambda w: reverse("agencies:agency_invite", kwargs={"agency_id": w.agency.pk, "kind": "advisor"}),
+    lambda w: reverse("agencies:agency_code_create", kwargs={"agency_id": w.agency.pk}),
+    lambda w: reverse("agencies:agency_code_withdraw", kwargs={"agency_id": w.agency.pk, "invitation_id": w.code.pk}),
+    lambda w: reverse("agencies:agency_pdf_zip", kwargs={"agency_id": w.agency.pk}),
     lambda w: reverse("assessments:account_delete"),
 ]
 

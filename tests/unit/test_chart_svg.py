@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from assessments import chart_svg, charts
-from assessments.chart_svg import svg_chart
-from assessments.charts import (
+from assessments.charts import spec as charts
+from assessments.charts import svg_drawing
+from assessments.charts.spec import (
     PILLAR_SYMBOLS,
     ChartSpec,
     PillarFigures,
@@ -21,6 +21,7 @@ from assessments.charts import (
     quartile_chart,
     radar_chart,
 )
+from assessments.charts.svg import svg_chart
 
 NS = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<img src="http://127.0.0.1:9/x"><script>alert(1)</script> & co'
@@ -137,7 +138,7 @@ class TestDocument:
     @pytest.mark.parametrize("spec", all_specs(), ids=spec_id)
     def test_every_text_names_its_font_and_is_readable_in_print(self, spec: ChartSpec) -> None:
         for text in parse(svg_chart(spec)).iter(f"{NS}text"):
-            assert text.get("font-family") == chart_svg.FONT and "DejaVu Sans" in chart_svg.FONT
+            assert text.get("font-family") == svg_drawing.FONT and "DejaVu Sans" in svg_drawing.FONT
             assert float(text.get("font-size", "0")) >= 10
 
     @pytest.mark.parametrize("spec", all_specs(), ids=spec_id)

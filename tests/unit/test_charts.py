@@ -11,14 +11,14 @@ import plotly.graph_objects as go
 import pytest
 from django.utils import translation
 
-from assessments import charts
-from assessments.charts import (
+from assessments.charts import spec as charts
+from assessments.charts.plotly_figures import plotly_figure
+from assessments.charts.spec import (
     ChartKind,
     PillarFigures,
     ScoresOnDate,
     history_chart,
     percentile_chart,
-    plotly_figure,
     quartile_chart,
     radar_chart,
 )
@@ -238,7 +238,7 @@ class TestPlotlyFigure:
 
 
 def test_cohort_radar_names_the_agency_side_and_keeps_gaps() -> None:
-    from assessments.charts import cohort_radar_chart
+    from assessments.charts.spec import cohort_radar_chart
 
     spec = cohort_radar_chart(
         [

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from unittest import mock
 
@@ -19,7 +17,7 @@ from assessments import pdf
 from assessments.models import Assessment, Firm
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
-from tests.views.test_questionnaire_flow import answer_everything, best_page
+from tests.helpers import answer_everything, best_page, pdf_text, poppler
 
 pytestmark = pytest.mark.django_db
 
@@ -48,18 +46,6 @@ def weak(content: None, draft: Assessment, owner_client: Client) -> Assessment:
 
 def pdf_url(assessment: Assessment) -> str:
     return reverse("assessments:action_plan_pdf", kwargs={"assessment_id": assessment.pk})
-
-
-def poppler(tool: str, *args: str, data: bytes) -> str:
-    """Run a poppler-utils tool (installed by the test setup) on a PDF given on stdin."""
-    executable = shutil.which(tool)
-    assert executable, f"{tool} is missing: install poppler-utils"
-    done = subprocess.run([executable, *args], input=data, capture_output=True, check=True)  # noqa: S603 - fixed tools
-    return done.stdout.decode()
-
-
-def pdf_text(data: bytes) -> str:
-    return poppler("pdftotext", "-layout", "-", "-", data=data)
 
 
 def download(client: Client, assessment: Assessment) -> bytes:

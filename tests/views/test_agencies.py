@@ -11,8 +11,9 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from assessments import agency_services
-from assessments.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Assessment, Firm, Invitation
+from assessments.agencies import services as agency_services
+from assessments.agencies.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation
+from assessments.models import Assessment, Firm
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
 
@@ -45,7 +46,7 @@ def invite_link(agency: Agency, advisor: User, email: str, kind: str = Invitatio
     new = agency_services.invitation_send(
         agency=agency, kind=kind, email=email, created_by=advisor, base_url="http://testserver/"
     )
-    return reverse("assessments:invitation", kwargs={"secret": new.secret})
+    return reverse("agencies:invitation", kwargs={"secret": new.secret})
 
 
 @pytest.fixture
@@ -57,15 +58,15 @@ def consented(agency: Agency, advisor: User, submitted: Assessment, owner: User,
 
 
 def results_url(agency: Agency, assessment: Assessment) -> str:
-    return reverse("assessments:agency_client_results", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
+    return reverse("agencies:agency_client_results", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
 
 
 def pdf_url(agency: Agency, assessment: Assessment) -> str:
-    return reverse("assessments:agency_client_pdf", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
+    return reverse("agencies:agency_client_pdf", kwargs={"agency_id": agency.pk, "assessment_id": assessment.pk})
 
 
 def dashboard_url(agency: Agency) -> str:
-    return reverse("assessments:agency_dashboard", kwargs={"agency_id": agency.pk})
+    return reverse("agencies:agency_dashboard", kwargs={"agency_id": agency.pk})
 
 
 class TestInvitationAndConsent:
@@ -103,13 +104,13 @@ class TestInvitationAndConsent:
         self, agency: Agency, advisor: User, submitted: Assessment, owner_client: Client, outsider_client: Client
     ) -> None:
         code = agency_services.client_code_create(agency=agency, created_by=advisor, label="Spring").secret
-        owner_client.post(reverse("assessments:sharing"), {"code": code.lower()[:5] + " " + code.lower()[5:]})
-        response = owner_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        owner_client.post(reverse("agencies:sharing"), {"code": code.lower()[:5] + " " + code.lower()[5:]})
+        response = owner_client.post(reverse("agencies:invitation", kwargs={"secret": code}), {"consent": "yes"})
         assert response.status_code == 302
-        outsider_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        outsider_client.post(reverse("agencies:invitation", kwargs={"secret": code}), {"consent": "yes"})
         assert AgencyConsent.objects.filter(agency=agency).count() == 2
         # Twice from the same firm: refused, still one active consent.
-        owner_client.post(reverse("assessments:invitation", kwargs={"secret": code}), {"consent": "yes"})
+        owner_client.post(reverse("agencies:invitation", kwargs={"secret": code}), {"consent": "yes"})
         assert AgencyConsent.objects.filter(agency=agency, firm=submitted.firm).count() == 1
 
     def test_an_advisor_withdraws_a_code_after_confirming_and_only_their_own(
@@ -123,9 +124,9 @@ class TestInvitationAndConsent:
         owner_client: Client,
     ) -> None:
         new = agency_services.client_code_create(agency=agency, created_by=advisor, label="Workshop")
-        owner_client.post(reverse("assessments:invitation", kwargs={"secret": new.secret}), {"consent": "yes"})
+        owner_client.post(reverse("agencies:invitation", kwargs={"secret": new.secret}), {"consent": "yes"})
         url = reverse(
-            "assessments:agency_code_withdraw", kwargs={"agency_id": agency.pk, "invitation_id": new.invitation.pk}
+            "agencies:agency_code_withdraw", kwargs={"agency_id": agency.pk, "invitation_id": new.invitation.pk}
         )
         # Another agency's advisor and a firm's user: 404, and the code still works.
         assert client_for(other_advisor).post(url).status_code == 404
@@ -139,7 +140,7 @@ class TestInvitationAndConsent:
         assert Invitation.objects.get(pk=new.invitation.pk).withdrawn_at is not None
         assert advisor_client.post(url).status_code == 404  # already withdrawn
         assert (
-            client_for(UserFactory()).get(reverse("assessments:invitation", kwargs={"secret": new.secret})).status_code
+            client_for(UserFactory()).get(reverse("agencies:invitation", kwargs={"secret": new.secret})).status_code
             == 404
         )
         # The firm that used it keeps sharing.
@@ -155,7 +156,7 @@ class TestInvitationAndConsent:
     def test_only_an_admin_invites_advisors(self, agency: Agency, client_for) -> None:  # type: ignore[no-untyped-def]
         plain = UserFactory(email="plain@hub-a.example")
         AgencyMember.objects.create(agency=agency, user=plain, role=AgencyMember.Role.ADVISOR)
-        url = reverse("assessments:agency_invite", kwargs={"agency_id": agency.pk, "kind": "advisor"})
+        url = reverse("agencies:agency_invite", kwargs={"agency_id": agency.pk, "kind": "advisor"})
         assert client_for(plain).post(url, {"email": "x@example.com"}).status_code == 404
         assert not Invitation.objects.exists()
 
@@ -180,7 +181,7 @@ class TestIsolation:
         owner_client: Client,
     ) -> None:
         advisor_client.get(results_url(agency, submitted))
-        page = owner_client.get(reverse("assessments:sharing")).content.decode()
+        page = owner_client.get(reverse("agencies:sharing")).content.decode()
         assert "advisor@hub-a.example" in page and "viewed the results" in page
 
     def test_revoking_cuts_access_at_once(
@@ -192,9 +193,9 @@ class TestIsolation:
         owner_client: Client,
     ) -> None:
         assert advisor_client.get(results_url(agency, submitted)).status_code == 200
-        confirm = owner_client.get(reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk}))
+        confirm = owner_client.get(reverse("agencies:consent_revoke", kwargs={"consent_id": consented.pk}))
         assert "Stop sharing with Hub A?" in confirm.content.decode()
-        owner_client.post(reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk}))
+        owner_client.post(reverse("agencies:consent_revoke", kwargs={"consent_id": consented.pk}))
         assert advisor_client.get(results_url(agency, submitted)).status_code == 404
         assert advisor_client.get(pdf_url(agency, submitted)).status_code == 404
         board = advisor_client.get(dashboard_url(agency)).content.decode()
@@ -210,7 +211,7 @@ class TestIsolation:
         assert other.get(results_url(other_agency, submitted)).status_code == 404
         assert other.get(pdf_url(other_agency, submitted)).status_code == 404
         firm_url = reverse(
-            "assessments:agency_client", kwargs={"agency_id": other_agency.pk, "firm_id": submitted.firm_id}
+            "agencies:agency_client", kwargs={"agency_id": other_agency.pk, "firm_id": submitted.firm_id}
         )
         assert other.get(firm_url).status_code == 404
         assert submitted.firm.name not in other.get(dashboard_url(other_agency)).content.decode()
@@ -253,7 +254,7 @@ class TestDashboardAndExport:
     def test_csv_export_columns_and_values(
         self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
     ) -> None:
-        response = advisor_client.get(reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk}))
+        response = advisor_client.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk}))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
         header, row = rows[0], rows[1]
@@ -315,7 +316,7 @@ def test_dashboard_and_export_queries_do_not_grow_with_the_portfolio(
             assert response.status_code == 200
         return len(captured)
 
-    export = reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk})
+    export = reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk})
     add_clients(2)
     small = (count(dashboard_url(agency)), count(export))
     add_clients(12)
@@ -330,9 +331,9 @@ def test_the_pdf_zip_is_built_by_the_real_worker(
 
     from django.core.management import call_command
 
-    from assessments.models import PortfolioExport
+    from assessments.agencies.models import PortfolioExport
 
-    response = advisor_client.post(reverse("assessments:agency_pdf_zip", kwargs={"agency_id": agency.pk}))
+    response = advisor_client.post(reverse("agencies:agency_pdf_zip", kwargs={"agency_id": agency.pk}))
     export = PortfolioExport.objects.get()
     assert response["Location"].endswith(f"/exports/{export.pk}/")
     page = advisor_client.get(response["Location"]).content.decode()
@@ -350,7 +351,7 @@ def test_the_pdf_zip_is_built_by_the_real_worker(
     other_agency = agency_services.agency_create(name="Hub Z", admin=other)
     client = Client()
     client.force_login(other)
-    url = reverse("assessments:agency_export", kwargs={"agency_id": other_agency.pk, "export_id": export.pk})
+    url = reverse("agencies:agency_export", kwargs={"agency_id": other_agency.pk, "export_id": export.pk})
     assert client.get(url).status_code == 404
 
 
@@ -360,7 +361,7 @@ def test_xlsx_export_and_formula_injection(
     from openpyxl import load_workbook
 
     Firm.objects.filter(pk=submitted.firm_id).update(name='=HYPERLINK("http://evil.example","x")')
-    response = advisor_client.get(reverse("assessments:agency_export_xlsx", kwargs={"agency_id": agency.pk}))
+    response = advisor_client.get(reverse("agencies:agency_export_xlsx", kwargs={"agency_id": agency.pk}))
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -369,7 +370,7 @@ def test_xlsx_export_and_formula_injection(
     assert values["skills.ladder"] == "full" and values["firm_name"].startswith("=HYPERLINK")
     assert sheet.cell(row=2, column=header.index("firm_name") + 1).data_type == "s"  # text, not a formula
     csv_text = b"".join(
-        advisor_client.get(reverse("assessments:agency_export_csv", kwargs={"agency_id": agency.pk})).streaming_content
+        advisor_client.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk})).streaming_content
     ).decode()
     assert "'=HYPERLINK" in csv_text
 
@@ -395,7 +396,7 @@ def test_a_newcomer_signs_up_from_the_link_and_comes_back_to_it(agency: Agency, 
 def test_only_the_firm_revokes_its_consent(
     consented: AgencyConsent, outsider_client: Client, advisor_client: Client
 ) -> None:
-    url = reverse("assessments:consent_revoke", kwargs={"consent_id": consented.pk})
+    url = reverse("agencies:consent_revoke", kwargs={"consent_id": consented.pk})
     assert outsider_client.post(url).status_code == 404
     assert advisor_client.post(url).status_code == 404  # the agency cannot revoke for the firm
     consented.refresh_from_db()

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.test import Client
 
-from assessments.charts import PillarFigures, plotly_figure, quartile_chart, radar_chart
+from assessments.charts.plotly_figures import plotly_figure
+from assessments.charts.spec import PillarFigures, quartile_chart, radar_chart
 from readiness.staticfinders import PLOTLY_STATIC_PATH, PlotlyFinder, plotly_package_data
 
 PLOTLY_JS = plotly_package_data() / "plotly.min.js"  # type: ignore[operator]

@@ -22,9 +22,8 @@ from questionnaires.models import QuestionnaireVersion
 from questionnaires.policies import policy_examples_load
 from questionnaires.selectors import version_content
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import REAL_QUESTIONNAIRE, SMALL_QUESTIONNAIRE
 from tests.factories import FirmFactory, UserFactory
-from tests.views.test_action_plan import pdf_text
+from tests.helpers import REAL_QUESTIONNAIRE, SMALL_QUESTIONNAIRE, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -271,7 +270,7 @@ class TestTheAccountsLanguage:
     def test_an_invitation_goes_out_in_the_invitees_language(self) -> None:
         from django.core import mail
 
-        from assessments.agency_services import agency_create, invitation_send
+        from assessments.agencies.services import agency_create, invitation_send
 
         invitee = UserFactory(email="firm@example.com")
         invitee.language = "es"

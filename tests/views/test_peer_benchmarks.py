@@ -2,67 +2,36 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments.firm_summaries import firm_summaries_refresh
 from assessments.models import Assessment, Firm, PillarScore
+from assessments.peer_statistics import peer_statistics_refresh
 from assessments.selectors import peer_comparison_for
-from assessments.services import peer_statistics_refresh
 from questionnaires.models import QuestionnaireVersion
 from tests.factories import FirmFactory
+from tests.helpers import PILLARS, answer_everything, submitted_with_scores
 
 pytestmark = pytest.mark.django_db
-PILLARS = ("skills", "data", "cyber", "ai", "green")
-
-
-def submitted(
-    firm: Firm, version: QuestionnaireVersion, score: float, days_ago: int = 1, cyber: float | None = None
-) -> Assessment:
-    """A submitted assessment with the given scores (the scoring itself is tested elsewhere)."""
-    assessment = Assessment.objects.create(
-        firm=firm,
-        version=version,
-        status=Assessment.Status.SUBMITTED,
-        submitted_at=timezone.now() - timedelta(days=days_ago),
-        overall_score=score,
-        overall_level="intermediate",
-        method_version="1.0",
-    )
-    PillarScore.objects.bulk_create(
-        PillarScore(
-            assessment=assessment,
-            pillar_code=code,
-            score=score,
-            total=3,
-            answered=3,
-            applicable=3,
-        )
-        for code in PILLARS
-    )
-    firm_summaries_refresh([firm.pk])  # as the submit service does
-    return assessment
 
 
 def peers(version: QuestionnaireVersion, n: int, score: float = 50.0, **profile: object) -> list[Firm]:
     firms = []
     for i in range(n):
         firm = FirmFactory(**{"size_class": "small", "sector": "C", "country": "IT", **profile})
-        submitted(firm, version, score + i)
+        submitted_with_scores(firm, version, score + i)
         firms.append(firm)
     return firms
 
 
 @pytest.fixture
 def mine(firm: Firm, version: QuestionnaireVersion) -> Assessment:
-    return submitted(firm, version, 55.0)
+    return submitted_with_scores(firm, version, 55.0)
 
 
 def compare(assessment: Assessment) -> object:
@@ -162,7 +131,7 @@ class TestWhoCounts:
 
     def test_only_each_firms_latest_assessment_counts(self, mine: Assessment, version: QuestionnaireVersion) -> None:
         for firm in peers(version, 9, score=90.0):
-            submitted(firm, version, 10.0, days_ago=400)
+            submitted_with_scores(firm, version, 10.0, days_ago=400)
         overall = compare(mine).rows[0]
         assert overall.n == 10 and overall.p25 > 80
 
@@ -247,7 +216,6 @@ class TestRefreshAfterSubmission:
     background worker on a large one, queued once however many submit meanwhile."""
 
     def submit(self, owner_client: Client, draft: Assessment) -> None:
-        from tests.views.test_questionnaire_flow import answer_everything
 
         answer_everything(owner_client, draft)
         owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))

@@ -14,10 +14,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import agency_selectors, agency_services
-from assessments.agency_selectors import DashboardFilters
-from assessments.models import AgencyConsent, Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic
-from assessments.services import peer_statistics_refresh
+from assessments.agencies import selectors as agency_selectors
+from assessments.agencies import services as agency_services
+from assessments.agencies.models import AgencyConsent
+from assessments.agencies.selectors import DashboardFilters
+from assessments.models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic
+from assessments.peer_statistics import peer_statistics_refresh
 from readiness.models import User
 from tests.factories import PASSWORD, FirmFactory, UserFactory
 

@@ -9,19 +9,12 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from assessments import agency_selectors, agency_services
-from assessments.agency_selectors import DashboardFilters
+from assessments.agencies import selectors as agency_selectors
+from assessments.agencies import services as agency_services
+from assessments.agencies.models import Agency, AgencyConsent
+from assessments.agencies.selectors import DashboardFilters
 from assessments.firm_summaries import firm_summaries_refresh
-from assessments.models import (
-    Agency,
-    AgencyConsent,
-    Answer,
-    Assessment,
-    Firm,
-    FirmLatestAnswers,
-    FirmSummary,
-    PillarScore,
-)
+from assessments.models import Answer, Assessment, Firm, FirmLatestAnswers, FirmSummary, PillarScore
 from assessments.services import assessment_save_answers, assessment_start, assessment_submit
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import QuestionnaireVersion

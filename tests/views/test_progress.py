@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment
-from tests.views.test_questionnaire_flow import answer_everything, best_page
+from tests.helpers import answer_everything, best_page
 
 pytestmark = pytest.mark.django_db
 

@@ -16,24 +16,10 @@ from assessments.models import Answer, Assessment, PillarScore
 from assessments.selectors import answers_of
 from assessments.services import assessment_recompute_scores, assessment_start
 from questionnaires.rendering import dom_id
-from questionnaires.selectors import version_content
 from questionnaires.services import questionnaire_version_load
-from tests.conftest import SMALL_QUESTIONNAIRE
+from tests.helpers import SMALL_QUESTIONNAIRE, answer_everything, best_page, pillar_url
 
 pytestmark = pytest.mark.django_db
-
-
-def pillar_url(assessment: Assessment, code: str) -> str:
-    return reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": code})
-
-
-def best_page(code: str) -> dict[str, object]:
-    """Best answers for every question of a pillar of the small questionnaire."""
-    return {
-        f"q-{code}.ladder": "full",
-        f"q-{code}.checklist": ["alpha", "beta", "gamma"],
-        f"q-{code}.machines": "yes",
-    }
 
 
 def reassessment(client: Client, draft: Assessment) -> Assessment:
@@ -42,12 +28,6 @@ def reassessment(client: Client, draft: Assessment) -> Assessment:
     client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
     client.post(reverse("assessments:start"))
     return Assessment.objects.exclude(pk=draft.pk).get()
-
-
-def answer_everything(client: Client, assessment: Assessment, page=best_page) -> None:  # type: ignore[no-untyped-def]
-    for pillar in version_content(assessment.version_id).pillars:
-        response = client.post(pillar_url(assessment, pillar.code), {**page(pillar.code), "action": "next"})
-        assert response.status_code == 302, response.content[:500]
 
 
 class TestAccess:

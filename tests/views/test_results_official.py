@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from assessments.models import Assessment, Firm
-from tests.views.test_questionnaire_flow import answer_everything
+from tests.helpers import answer_everything
 
 pytestmark = pytest.mark.django_db
 

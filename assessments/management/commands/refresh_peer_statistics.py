@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from assessments.services import peer_statistics_refresh
+from assessments.peer_statistics import peer_statistics_refresh
 
 
 class Command(BaseCommand):

@@ -22,24 +22,14 @@ from django.db.models import Avg, Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from assessments.benchmarks import quartiles_from_table
+from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import level_table
-from questionnaires.selectors import version_content
+from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
-from .benchmarks import quartiles_from_table
-from .models import (
-    AccessLogEntry,
-    Agency,
-    AgencyConsent,
-    AgencyMember,
-    Assessment,
-    Firm,
-    FirmSummary,
-    Invitation,
-    PeerStatistic,
-    PortfolioExport,
-)
+from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
 
 CLIENT_SORTS = {
     "name": ("name", "id"),
@@ -315,8 +305,6 @@ def weakest_pillars(board: Dashboard, count: int = 2) -> list[PillarAverage]:
 
 
 def pillar_titles_of_latest_version() -> list[tuple[str, str]]:
-    from questionnaires.selectors import current_version
-
     version = current_version()
     if version is None:
         return []
@@ -392,8 +380,6 @@ EXPORT_CHUNK = 2000
 
 
 def _current_question_codes() -> tuple[str, ...]:
-    from questionnaires.selectors import current_version
-
     version = current_version()
     return version_content(version.pk).question_codes() if version else ()
 

@@ -1,7 +1,7 @@
 """Views of agencies (dashboard, invitations, clients) and of a firm's sharing with agencies.
 
-Thin like ``views``: access through ``agency_selectors`` (404 for anyone without it), writes
-through ``agency_services``.
+Thin like the firm's views: access through ``selectors`` (404 for anyone without it), writes
+through ``services``.
 """
 
 from __future__ import annotations
@@ -22,12 +22,16 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments import pdf
+from assessments import selectors as firm_selectors
+from assessments.charts import spec as charts
+from assessments.charts.plotly_figures import plotly_figure
+from assessments.pages import results_page_html
 from questionnaires.selectors import policy_examples
 
-from . import agency_selectors, agency_services, charts, exports, pdf, selectors
-from .agency_forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
+from . import exports, selectors, services
+from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
 from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
-from .pages import results_page_html
 
 CLIENTS_PER_PAGE = 25
 CSV_ROWS_PER_CHUNK = 200
@@ -35,29 +39,29 @@ CSV_ROWS_PER_CHUNK = 200
 
 @login_required
 def agency_home(request: HttpRequest) -> HttpResponse:
-    memberships = agency_selectors.agency_memberships_of(request.user)
+    memberships = selectors.agency_memberships_of(request.user)
     if len(memberships) == 1:
-        return redirect("assessments:agency_dashboard", agency_id=memberships[0].agency_id)
-    return render(request, "assessments/agency/home.html", {"memberships": memberships})
+        return redirect("agencies:agency_dashboard", agency_id=memberships[0].agency_id)
+    return render(request, "agencies/home.html", {"memberships": memberships})
 
 
 @login_required
 @require_GET
 def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
-    member = agency_selectors.agency_member(request.user, agency_id)
+    member = selectors.agency_member(request.user, agency_id)
     agency = member.agency
     form = DashboardFilterForm(request.GET or None)
     if request.GET and not form.is_valid():
         messages.warning(request, _("Some filters were not understood and are ignored."))
     filters = form.filters()
-    titles = agency_selectors.pillar_titles_of_latest_version()
-    board = agency_selectors.dashboard(agency, filters, titles)
+    titles = selectors.pillar_titles_of_latest_version()
+    board = selectors.dashboard(agency, filters, titles)
     sort = request.GET.get("sort", "name")
-    paginator = Paginator(agency_selectors.client_table(agency, filters, sort), CLIENTS_PER_PAGE)
+    paginator = Paginator(selectors.client_table(agency, filters, sort), CLIENTS_PER_PAGE)
     if not filters.active:
         paginator.count = board.accepted  # the same clients, already counted: one pass over the portfolio saved
     page = paginator.get_page(request.GET.get("page"))
-    weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in agency_selectors.weakest_pillars(board)]
+    weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in selectors.weakest_pillars(board)]
     cohort = charts.cohort_radar_chart(
         [charts.PillarFigures(p.code, p.title, p.average, median=p.platform_median) for p in board.pillars]
     )
@@ -67,7 +71,7 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     query.pop("sort", None)
     return render(
         request,
-        "assessments/agency/dashboard.html",
+        "agencies/dashboard.html",
         {
             "member": member,
             "agency": agency,
@@ -80,11 +84,11 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
             "sort": sort,
             "filter_query": query.urlencode(),
             "weakest": weakest,
-            "cohort_chart": (cohort, charts.plotly_figure(cohort)),
-            "distribution_chart": (distribution, charts.plotly_figure(distribution)),
+            "cohort_chart": (cohort, plotly_figure(cohort)),
+            "distribution_chart": (distribution, plotly_figure(distribution)),
             "invitation_form": InvitationForm(),
             "code_form": ClientCodeForm(),
-            "codes": agency_selectors.client_codes(agency),
+            "codes": selectors.client_codes(agency),
             "is_admin": member.role == AgencyMember.Role.ADMIN,
         },
     )
@@ -97,7 +101,7 @@ def _base_url(request: HttpRequest) -> str:
 @login_required
 @require_POST
 def agency_invite(request: HttpRequest, agency_id: int, kind: str) -> HttpResponse:
-    member = agency_selectors.agency_member(request.user, agency_id)
+    member = selectors.agency_member(request.user, agency_id)
     if kind not in (Invitation.Kind.CLIENT, Invitation.Kind.ADVISOR):
         raise Http404("No such invitation kind.")
     if kind == Invitation.Kind.ADVISOR and member.role != AgencyMember.Role.ADMIN:
@@ -105,59 +109,59 @@ def agency_invite(request: HttpRequest, agency_id: int, kind: str) -> HttpRespon
     form = InvitationForm(request.POST)
     if form.is_valid():
         email = form.cleaned_data["email"]
-        agency_services.invitation_send(
+        services.invitation_send(
             agency=member.agency, kind=kind, email=email, created_by=request.user, base_url=_base_url(request)
         )
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
     else:
         messages.error(request, _("Enter a valid e-mail address to send an invitation."))
-    return redirect("assessments:agency_dashboard", agency_id=agency_id)
+    return redirect("agencies:agency_dashboard", agency_id=agency_id)
 
 
 @login_required
 @require_POST
 def agency_code_create(request: HttpRequest, agency_id: int) -> HttpResponse:
-    member = agency_selectors.agency_member(request.user, agency_id)
+    member = selectors.agency_member(request.user, agency_id)
     form = ClientCodeForm(request.POST)
     if form.is_valid():
-        new = agency_services.client_code_create(
+        new = services.client_code_create(
             agency=member.agency, created_by=request.user, label=form.cleaned_data["label"]
         )
         message = _("New client code: %(code)s. Firms enter it under “Sharing”.") % {"code": new.secret}
         messages.success(request, message)
     else:
         messages.error(request, _("The description is too long (100 characters at most)."))
-    return redirect("assessments:agency_dashboard", agency_id=agency_id)
+    return redirect("agencies:agency_dashboard", agency_id=agency_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: int) -> HttpResponse:
     """Stop a client code from working (after a confirmation); firms that used it keep sharing."""
-    member, code = agency_selectors.client_code(request.user, agency_id, invitation_id)
+    member, code = selectors.client_code(request.user, agency_id, invitation_id)
     if request.method == "POST":
-        agency_services.invitation_withdraw(invitation=code)
+        services.invitation_withdraw(invitation=code)
         messages.success(request, _("Code %(code)s no longer works.") % {"code": code.code})
-        return redirect("assessments:agency_dashboard", agency_id=agency_id)
-    return render(request, "assessments/agency/code_withdraw.html", {"agency": member.agency, "code": code})
+        return redirect("agencies:agency_dashboard", agency_id=agency_id)
+    return render(request, "agencies/code_withdraw.html", {"agency": member.agency, "code": code})
 
 
 @login_required
 @require_GET
 def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
-    member, firm = agency_selectors.client_firm(request.user, agency_id, firm_id)
+    member, firm = selectors.client_firm(request.user, agency_id, firm_id)
     return render(
         request,
-        "assessments/agency/client.html",
-        {"agency": member.agency, "firm": firm, "history": agency_selectors.client_history(firm)},
+        "agencies/client.html",
+        {"agency": member.agency, "firm": firm, "history": selectors.client_history(firm)},
     )
 
 
 @login_required
 @require_GET
 def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
-    member, assessment = agency_selectors.client_assessment(request.user, agency_id, assessment_id)
-    agency_services.access_log_record(
+    member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
+    services.access_log_record(
         agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.VIEWED_RESULTS
     )
     messages.info(
@@ -165,17 +169,19 @@ def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: i
         _("You are viewing %(firm)s's results as an advisor of %(agency)s, with the firm's consent.")
         % {"firm": assessment.firm.name, "agency": member.agency.name},
     )
-    return HttpResponse(results_page_html(request, selectors.results_state_of(assessment), load=lambda: assessment))
+    return HttpResponse(
+        results_page_html(request, firm_selectors.results_state_of(assessment), load=lambda: assessment)
+    )
 
 
 @login_required
 @require_GET
 def agency_client_pdf(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
-    member, assessment = agency_selectors.client_assessment(request.user, agency_id, assessment_id)
-    agency_services.access_log_record(
+    member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
+    services.access_log_record(
         agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
     )
-    state = selectors.results_state_of(assessment)
+    state = firm_selectors.results_state_of(assessment)
     return pdf.download_response(request.user, state, translation.get_language() or "en", load=lambda: assessment)
 
 
@@ -189,11 +195,11 @@ class _Echo:
 @login_required
 @require_GET
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
-    member = agency_selectors.agency_member(request.user, agency_id)
+    member = selectors.agency_member(request.user, agency_id)
     filters = DashboardFilterForm(request.GET or None).filters()
-    header, rows = agency_selectors.export_rows(member.agency, filters)
+    header, rows = selectors.export_rows(member.agency, filters)
     writer = csv.writer(_Echo())
-    free_text = [header.index(name) for name in agency_selectors.EXPORT_FREE_TEXT_COLUMNS]
+    free_text = [header.index(name) for name in selectors.EXPORT_FREE_TEXT_COLUMNS]
 
     def lines() -> Iterator[str]:
         yield writer.writerow(header)
@@ -215,9 +221,9 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
 @require_GET
 def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
     """The same rows as the CSV, as an Excel workbook (written row by row, constant memory)."""
-    member = agency_selectors.agency_member(request.user, agency_id)
+    member = selectors.agency_member(request.user, agency_id)
     filters = DashboardFilterForm(request.GET or None).filters()
-    header, rows = agency_selectors.export_rows(member.agency, filters)
+    header, rows = selectors.export_rows(member.agency, filters)
     handle = exports.xlsx_file(header, rows, sheet=_("Clients"))
     name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.xlsx"
     return FileResponse(
@@ -232,17 +238,17 @@ def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
 @require_POST
 def agency_pdf_zip(request: HttpRequest, agency_id: int) -> HttpResponse:
     """Queue the ZIP of every client's latest action plan; the worker builds it."""
-    member = agency_selectors.agency_member(request.user, agency_id)
-    export = agency_services.pdf_zip_request(
+    member = selectors.agency_member(request.user, agency_id)
+    export = services.pdf_zip_request(
         agency=member.agency, user=request.user, language=translation.get_language() or "en"
     )
-    return redirect("assessments:agency_export", agency_id=agency_id, export_id=export.pk)
+    return redirect("agencies:agency_export", agency_id=agency_id, export_id=export.pk)
 
 
 @login_required
 @require_GET
 def agency_export(request: HttpRequest, agency_id: int, export_id: int) -> HttpResponse:
-    member, export = agency_selectors.agency_export(request.user, agency_id, export_id)
+    member, export = selectors.agency_export(request.user, agency_id, export_id)
     if request.GET.get("download") and export.status == PortfolioExport.Status.DONE:
         return FileResponse(
             default_storage.open(export.file_name, "rb"),
@@ -250,7 +256,7 @@ def agency_export(request: HttpRequest, agency_id: int, export_id: int) -> HttpR
             filename=export.file_name.rsplit("/", 1)[-1],
             content_type="application/zip",
         )
-    return render(request, "assessments/agency/export.html", {"agency": member.agency, "export": export})
+    return render(request, "agencies/export.html", {"agency": member.agency, "export": export})
 
 
 # --- Invitations (both sides) -------------------------------------------------------------------------
@@ -260,40 +266,40 @@ def agency_export(request: HttpRequest, agency_id: int, export_id: int) -> HttpR
 def invitation(request: HttpRequest, secret: str) -> HttpResponse:
     """An invitation link (or a client code): what it is, and the button to accept it."""
     try:
-        invite = agency_services.usable_invitation(secret)
-    except agency_services.InvitationError as exc:
-        return render(request, "assessments/agency/invitation_invalid.html", {"message": str(exc)}, status=404)
-    firm = selectors.firm_of(request.user) if request.user.is_authenticated else None
+        invite = services.usable_invitation(secret)
+    except services.InvitationError as exc:
+        return render(request, "agencies/invitation_invalid.html", {"message": str(exc)}, status=404)
+    firm = firm_selectors.firm_of(request.user) if request.user.is_authenticated else None
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('login')}?next={request.path}")
         try:
             if invite.kind == Invitation.Kind.ADVISOR:
-                agency_services.advisor_invitation_accept(invitation=invite, user=request.user)
+                services.advisor_invitation_accept(invitation=invite, user=request.user)
                 messages.success(request, _("You are now an advisor of %(agency)s.") % {"agency": invite.agency.name})
-                return redirect("assessments:agency_dashboard", agency_id=invite.agency_id)
+                return redirect("agencies:agency_dashboard", agency_id=invite.agency_id)
             if firm is None:
                 messages.info(request, _("First tell us about your firm; then accept the invitation."))
                 return redirect(f"{reverse('assessments:firm_profile')}?next={request.path}")
             if request.POST.get("consent") != "yes":
                 messages.error(request, _("Tick the box to agree, or simply leave this page."))
                 return redirect(request.path)
-            agency_services.client_consent_grant(invitation=invite, firm=firm, user=request.user)
-        except agency_services.InvitationError as exc:
+            services.client_consent_grant(invitation=invite, firm=firm, user=request.user)
+        except services.InvitationError as exc:
             # Back to the invitation, where the message is read in context (or, if the link is
             # now spent, its own page says so).
             messages.error(request, str(exc))
             return redirect(request.path)
         shared = _("%(firm)s now shares its assessments with %(agency)s.")
         messages.success(request, shared % {"firm": firm.name, "agency": invite.agency.name})
-        return redirect("assessments:sharing")
+        return redirect("agencies:sharing")
     return render(
         request,
-        "assessments/agency/invitation.html",
+        "agencies/invitation.html",
         {
             "invitation": invite,
             "firm": firm,
-            "consent_version": agency_services.CONSENT_TEXT_VERSION,
+            "consent_version": services.CONSENT_TEXT_VERSION,
             "addressed_elsewhere": bool(
                 invite.email and request.user.is_authenticated and invite.email != request.user.email.lower()
             ),
@@ -305,32 +311,32 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def sharing(request: HttpRequest) -> HttpResponse:
     """The firm's side: which agencies see its results, since when, who looked, and how to stop."""
-    firm = selectors.firm_of(request.user)
+    firm = firm_selectors.firm_of(request.user)
     if firm is None:
         return redirect("assessments:firm_profile")
     form = CodeEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        code = agency_services.normalise_code(form.cleaned_data["code"])
-        return redirect("assessments:invitation", secret=code)
-    log = Paginator(agency_selectors.access_log_of(firm), 20).get_page(request.GET.get("page"))
+        code = services.normalise_code(form.cleaned_data["code"])
+        return redirect("agencies:invitation", secret=code)
+    log = Paginator(selectors.access_log_of(firm), 20).get_page(request.GET.get("page"))
     return render(
         request,
-        "assessments/sharing.html",
-        {"firm": firm, "consents": agency_selectors.consents_of(firm), "log": log, "form": form},
+        "agencies/sharing.html",
+        {"firm": firm, "consents": selectors.consents_of(firm), "log": log, "form": form},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
-    firm = selectors.firm_of(request.user)
+    firm = firm_selectors.firm_of(request.user)
     if firm is None:
         raise Http404("No firm.")
-    consent = agency_selectors.consent_of(firm, consent_id)
+    consent = selectors.consent_of(firm, consent_id)
     if request.method == "POST":
-        if agency_services.consent_revoke(consent=consent, user=request.user):
+        if services.consent_revoke(consent=consent, user=request.user):
             messages.success(
                 request, _("%(agency)s can no longer see your assessments.") % {"agency": consent.agency.name}
             )
-        return redirect("assessments:sharing")
-    return render(request, "assessments/consent_revoke.html", {"consent": consent})
+        return redirect("agencies:sharing")
+    return render(request, "agencies/consent_revoke.html", {"consent": consent})

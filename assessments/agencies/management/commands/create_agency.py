@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_email
 
-from assessments.agency_services import agency_create
+from assessments.agencies.services import agency_create
 from readiness.models import User
 
 

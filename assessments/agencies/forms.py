@@ -6,10 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
-from .agency_selectors import DashboardFilters
-from .models import Sector, SizeClass
+from .selectors import DashboardFilters
 
 
 class InvitationForm(forms.Form):

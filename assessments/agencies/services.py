@@ -2,7 +2,7 @@
 
 Every firm stays in control: an agency sees a firm's assessments only through an active
 ``AgencyConsent`` the firm's own member granted, and revoking it cuts access at once (every
-read goes through ``agency_selectors``, which checks it on each request).
+read goes through ``selectors``, which checks it on each request).
 """
 
 from __future__ import annotations
@@ -19,19 +19,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from assessments.models import Assessment, Firm, Membership
 from readiness.models import User
 
-from .models import (
-    AccessLogEntry,
-    Agency,
-    AgencyConsent,
-    AgencyMember,
-    Assessment,
-    Firm,
-    Invitation,
-    Membership,
-    PortfolioExport,
-)
+from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
+from .tasks import build_pdf_zip
 
 # Shown on the acceptance page and stored with each consent; change it with the text.
 CONSENT_TEXT_VERSION = "agency-2026.1"
@@ -67,7 +59,7 @@ def agency_create(*, name: str, admin: User, is_demo: bool = False) -> Agency:
 
 
 def _link(request_base: str, secret: str) -> str:
-    return request_base.rstrip("/") + reverse("assessments:invitation", kwargs={"secret": secret})
+    return request_base.rstrip("/") + reverse("agencies:invitation", kwargs={"secret": secret})
 
 
 def invitation_send(*, agency: Agency, kind: str, email: str, created_by: User, base_url: str) -> NewInvitation:
@@ -218,8 +210,6 @@ def access_log_record(*, agency: Agency, user: User, assessment: Assessment, act
 
 def pdf_zip_request(*, agency: Agency, user: User, language: str) -> PortfolioExport:
     """Record the request and queue the job once the record is committed (the worker reads it)."""
-    from .tasks import build_pdf_zip
-
     export = PortfolioExport.objects.create(agency=agency, requested_by=user, language=language)
     transaction.on_commit(lambda: build_pdf_zip.enqueue(export.pk))
     return export

@@ -1,0 +1,61 @@
+"""A labelled demo agency following a share of the demo firms (``assessments.demo`` makes them)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
+from assessments.models import Firm
+from readiness.models import User
+
+from .models import Agency, AgencyConsent, AgencyMember
+from .services import CONSENT_TEXT_VERSION
+
+DEMO_AGENCY_EMAIL = "advisor@readiness.invalid"
+DEMO_AGENCY_NAME = "Demo innovation hub"
+DEMO_AGENCY_SHARE = 0.6  # of the demo firms, consenting clients of the demo agency
+
+
+@dataclass(frozen=True)
+class DemoAgencyOutcome:
+    clients: int
+    login_email: str = DEMO_AGENCY_EMAIL
+    login_password: str = DEMO_PASSWORD
+
+
+def demo_agency_generate(*, seed: int = 2026) -> DemoAgencyOutcome:
+    """A labelled demo agency, its advisor login, and consents from a share of the demo firms.
+
+    The demo firm login's own firm is not among its clients: the journey "invite, accept,
+    appear" can be tried with it. Once only: an existing demo agency is kept as it is.
+    """
+    existing = Agency.objects.filter(is_demo=True).first()
+    if existing is not None:
+        return DemoAgencyOutcome(AgencyConsent.objects.filter(agency=existing, revoked_at__isnull=True).count())
+    rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
+    now = timezone.now()
+    firm_user = User.objects.filter(email=DEMO_EMAIL).first()
+    firms = Firm.objects.filter(is_demo=True).exclude(memberships__user__email=DEMO_EMAIL).order_by("id")
+    with transaction.atomic():
+        advisor = User.objects.filter(email=DEMO_AGENCY_EMAIL).first() or User.objects.create_user(
+            DEMO_AGENCY_EMAIL, DEMO_PASSWORD
+        )
+        agency = Agency.objects.create(name=DEMO_AGENCY_NAME, is_demo=True)
+        AgencyMember.objects.create(agency=agency, user=advisor, role=AgencyMember.Role.ADMIN)
+        clients = [firm for firm in firms if rng.random() < DEMO_AGENCY_SHARE]
+        AgencyConsent.objects.bulk_create(
+            AgencyConsent(
+                firm=firm,
+                agency=agency,
+                granted_at=now - timedelta(days=rng.randint(1, 400)),
+                granted_by=firm_user,
+                text_version=CONSENT_TEXT_VERSION,
+            )
+            for firm in clients
+        )
+    return DemoAgencyOutcome(len(clients))

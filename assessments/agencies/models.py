@@ -1,0 +1,180 @@
+"""Agencies, their advisors, invitations, firms' consents, the access log and portfolio exports.
+
+These tables were created by the ``assessments`` app and moved here without moving data:
+each model keeps its table name (``db_table``), and the migrations only moved Django's idea
+of which app owns them (``SeparateDatabaseAndState``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assessment, Firm
+
+
+class Agency(models.Model):
+    """A business-support organisation (a digital innovation hub, a chamber) following client firms.
+
+    It sees a firm's results only while the firm's ``AgencyConsent`` is active.
+    """
+
+    name = models.CharField(_("agency name"), max_length=200)
+    is_demo = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="AgencyMember", related_name="agencies")
+
+    class Meta:
+        db_table = "assessments_agency"  # created by the assessments app
+        ordering = ["name", "id"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return f"{self.name} (demo)" if self.is_demo else self.name
+
+
+class AgencyMember(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Agency admin")  # also an advisor; may invite advisors
+        ADVISOR = "advisor", _("Advisor")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agency_memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.ADVISOR)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "assessments_agencymember"  # created by the assessments app
+        constraints = [models.UniqueConstraint(fields=["agency", "user"], name="unique_agency_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.agency} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An e-mailed link (to join as an advisor, or as a client firm) or a client code to share.
+
+    Links carry a random secret of which only the SHA-256 is stored; they work once, for the
+    account of the e-mail they were sent to, until they expire. A code can be used by many firms
+    (one consent each) until the advisor withdraws it.
+    """
+
+    class Kind(models.TextChoices):
+        ADVISOR = "advisor", _("Advisor invitation")
+        CLIENT = "client", _("Client invitation")
+        CLIENT_CODE = "client_code", _("Client code")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    email = models.EmailField(blank=True)  # links only
+    secret_hash = models.CharField(max_length=64, unique=True)
+    code = models.CharField(max_length=20, blank=True)  # codes only: shown to the agency again
+    label = models.CharField(max_length=100, blank=True)  # codes: "Spring 2027 cohort"
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "assessments_invitation"  # created by the assessments app
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agency", "kind"], name="invitation_agency_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.agency} ({self.email or self.code})"
+
+
+class AgencyConsent(models.Model):
+    """A firm's permission for one agency to see its assessments: granted, and maybe revoked."""
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="agency_consents")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="consents")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="consents"
+    )
+    granted_at = models.DateTimeField()
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text_version = models.CharField(max_length=20)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        db_table = "assessments_agencyconsent"  # created by the assessments app
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "agency"], condition=Q(revoked_at__isnull=True), name="one_active_consent_per_agency"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "revoked_at"], name="consent_agency_active")]
+
+    def __str__(self) -> str:
+        return f"{self.firm} shares with {self.agency}" + (" (revoked)" if self.revoked_at else "")
+
+
+class AccessLogEntry(models.Model):
+    """An advisor looked at a firm's results or downloaded its PDF: the firm can see each one."""
+
+    class Action(models.TextChoices):
+        VIEWED_RESULTS = "viewed_results", _("viewed the results")
+        DOWNLOADED_PDF = "downloaded_pdf", _("downloaded the action plan")
+
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="access_log")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "assessments_accesslogentry"  # created by the assessments app
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["firm", "-at"], name="access_log_firm_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.agency} {self.action} {self.firm}"
+
+
+class PortfolioExport(models.Model):
+    """A file built in the background for an agency (the ZIP of all clients' action plans).
+
+    The worker updates ``done`` as it goes, so the page can show progress; the finished file
+    stays in storage for the advisor to download.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Building")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file_name = models.CharField(max_length=300, blank=True)  # in default storage
+    error = models.TextField(blank=True)
+    language = models.CharField(max_length=10, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "assessments_portfolioexport"  # created by the assessments app
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"PDF ZIP for {self.agency} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)

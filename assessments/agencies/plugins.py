@@ -1,0 +1,86 @@
+"""What the agencies app adds to the firm's side, registered in ``assessments.plugins``.
+
+- The firm's personal-data export: its consents to agencies (with the consent text's version)
+  and each time an advisor viewed its results or downloaded its plan; the account's agency
+  memberships.
+- The firm's dashboard: a link to each agency dashboard of the person; a person who has no firm
+  of their own starts on their agency pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from assessments import plugins
+from assessments.models import Firm
+from assessments.personal_data import iso_or_none
+from readiness.models import User
+
+from .models import AccessLogEntry, AgencyConsent, AgencyMember
+from .selectors import agency_memberships_of
+
+
+def _consent_records(firm: Firm) -> list[dict[str, Any]]:
+    return [
+        {
+            "agency": c.agency.name,
+            "granted_at": iso_or_none(c.granted_at),
+            "text_version": c.text_version,
+            "revoked_at": iso_or_none(c.revoked_at),
+        }
+        for c in AgencyConsent.objects.filter(firm=firm).select_related("agency").order_by("granted_at")
+    ]
+
+
+def _access_log_records(firm: Firm) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": iso_or_none(entry.at),
+            "agency": entry.agency.name,
+            "advisor": entry.user.email if entry.user else None,
+            "action": entry.action,
+            "assessment_id": entry.assessment_id,
+        }
+        for entry in AccessLogEntry.objects.filter(firm=firm).select_related("agency", "user").order_by("at")
+    ]
+
+
+def _membership_records(user: User) -> list[dict[str, Any]]:
+    return [
+        {"agency": m.agency.name, "role": m.role, "since": iso_or_none(m.created_at)}
+        for m in AgencyMember.objects.filter(user=user).select_related("agency")
+    ]
+
+
+def _agency_home(user: User) -> plugins.OtherHome | None:
+    memberships = agency_memberships_of(user)
+    if not memberships:
+        return None
+    return plugins.OtherHome(
+        start_url=reverse("agencies:agency_home"),
+        links=tuple(
+            plugins.Link(
+                _("Agency dashboard: %(agency)s") % {"agency": m.agency.name},
+                reverse("agencies:agency_dashboard", args=[m.agency_id]),
+            )
+            for m in memberships
+        ),
+    )
+
+
+def register() -> None:
+    plugins.account_data_section_register(plugins.AccountDataSection("agency_memberships", _membership_records))
+    plugins.firm_data_section_register(
+        plugins.FirmDataSection(
+            "agency_consents", ("agency", "granted_at", "text_version", "revoked_at"), _consent_records
+        )
+    )
+    plugins.firm_data_section_register(
+        plugins.FirmDataSection(
+            "advisor_access_log", ("at", "agency", "advisor", "action", "assessment_id"), _access_log_records
+        )
+    )
+    plugins.other_home_register("agencies", _agency_home)

@@ -1,0 +1,137 @@
+"""Helpers shared by several test modules and fixtures.
+
+Test modules import from here (and from ``tests.factories``), never from one another or from a
+``conftest``: a test module is a leaf of the import graph (``tests/unit/test_import_graph.py``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.agencies.demo import DEMO_AGENCY_EMAIL
+from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
+from assessments.firm_summaries import firm_summaries_refresh
+from assessments.models import Assessment, Firm, PillarScore
+from questionnaires.models import QuestionnaireVersion
+from questionnaires.selectors import version_content
+
+DATA = Path(__file__).parent / "data"
+SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
+REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content" / "readiness-2026.1.yaml"
+PILLARS = ("skills", "data", "cyber", "ai", "green")
+
+
+# --- The questionnaire, through the views -------------------------------------------------------
+
+
+def pillar_url(assessment: Assessment, code: str) -> str:
+    return reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": code})
+
+
+def best_page(code: str) -> dict[str, object]:
+    """Best answers for every question of a pillar of the small questionnaire."""
+    return {
+        f"q-{code}.ladder": "full",
+        f"q-{code}.checklist": ["alpha", "beta", "gamma"],
+        f"q-{code}.machines": "yes",
+    }
+
+
+def answer_everything(client: Client, assessment: Assessment, page=best_page) -> None:  # type: ignore[no-untyped-def]
+    for pillar in version_content(assessment.version_id).pillars:
+        response = client.post(pillar_url(assessment, pillar.code), {**page(pillar.code), "action": "next"})
+        assert response.status_code == 302, response.content[:500]
+
+
+# --- Submitted assessments with chosen scores ----------------------------------------------------
+
+
+def submitted_with_scores(
+    firm: Firm, version: QuestionnaireVersion, score: float, days_ago: int = 1, cyber: float | None = None
+) -> Assessment:
+    """A submitted assessment with the given scores (the scoring itself is tested elsewhere)."""
+    assessment = Assessment.objects.create(
+        firm=firm,
+        version=version,
+        status=Assessment.Status.SUBMITTED,
+        submitted_at=timezone.now() - timedelta(days=days_ago),
+        overall_score=score,
+        overall_level="intermediate",
+        method_version="1.0",
+    )
+    PillarScore.objects.bulk_create(
+        PillarScore(
+            assessment=assessment,
+            pillar_code=code,
+            score=score,
+            total=3,
+            answered=3,
+            applicable=3,
+        )
+        for code in PILLARS
+    )
+    firm_summaries_refresh([firm.pk])  # as the submit service does
+    return assessment
+
+
+# --- PDFs ----------------------------------------------------------------------------------------
+
+
+def poppler(tool: str, *args: str, data: bytes) -> str:
+    """Run a poppler-utils tool (installed by the test setup) on a PDF given on stdin."""
+    executable = shutil.which(tool)
+    assert executable, f"{tool} is missing: install poppler-utils"
+    done = subprocess.run([executable, *args], input=data, capture_output=True, check=True)  # noqa: S603 - fixed tools
+    return done.stdout.decode()
+
+
+def pdf_text(data: bytes) -> str:
+    return poppler("pdftotext", "-layout", "-", "-", data=data)
+
+
+# --- In a real browser ---------------------------------------------------------------------------
+
+
+def log_in(page: Any, base: str, email: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
+    """Every page type of the site, by who sees it (None: anonymous), with the demo's ids."""
+    agency, draft = demo["agency"], demo["draft"]
+    return [
+        (None, ["/", "/methodology/", "/policy-examples/", "/privacy/", "/accounts/login/", "/accounts/signup/"]),
+        (
+            DEMO_EMAIL,
+            [
+                "/app/",
+                "/app/firm/",
+                *(f"/app/assessments/{draft}/{pillar}/" for pillar in PILLARS),
+                f"/app/assessments/{draft}/review/",
+                f"/app/assessments/{demo['submitted']}/results/",
+                "/app/sharing/",
+                "/app/my-data/",
+                f"/app/invitations/{demo['code']}/",
+            ],
+        ),
+        (
+            DEMO_AGENCY_EMAIL,
+            [
+                f"/app/agency/{agency}/",
+                f"/app/agency/{agency}/clients/{demo['client']}/",
+                f"/app/agency/{agency}/assessments/{demo['client_assessment']}/results/",
+            ],
+        ),
+    ]
