@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import svg_drawing as draw
+from . import svg_drawing
 from .spec import (
     FIRM_FILL,
     GRID_COLOUR,
@@ -31,7 +31,6 @@ from .spec import (
     PEER_RANGE_FILL,
     PILLAR_SYMBOLS,
     TRACK_COLOUR,
-    Axis,
     ChartKind,
     ChartSpec,
     Role,
@@ -40,17 +39,16 @@ from .spec import (
 
 __all__ = ["svg_chart"]
 
-LABEL_SIZE = draw.LABEL_SIZE  # category labels, legend, axis titles
-LINE_HEIGHT = draw.LINE_HEIGHT  # in font sizes
+LABEL_SIZE = svg_drawing.LABEL_SIZE  # category labels, legend, axis titles
+LINE_HEIGHT = svg_drawing.LINE_HEIGHT  # in font sizes
 SMALL_SIZE = 10  # tick numbers
 MESSAGE_SIZE = 13  # "no data"
 LEGEND_ROW = 18
 SWATCH = 28  # width of a legend sample
-TICKS = 5  # intervals on the value axis: 0, 20, ..., 100
 MIN_WIDTH, MIN_HEIGHT = 160, 60
 
-Attr = draw.Attr
-Point = draw.Point
+Attr = svg_drawing.Attr
+Point = svg_drawing.Point
 
 
 def svg_chart(spec: ChartSpec, *, width: int = 640, height: int = 360) -> str:
@@ -75,7 +73,7 @@ def svg_chart(spec: ChartSpec, *, width: int = 640, height: int = 360) -> str:
     title_id, desc_id = f"{spec.id}-svg-title", f"{spec.id}-svg-desc"
     attrs: dict[str, Attr] = {
         "xmlns": "http://www.w3.org/2000/svg",
-        "viewBox": f"0 0 {draw.number(w)} {draw.number(h)}",
+        "viewBox": f"0 0 {svg_drawing.number(w)} {svg_drawing.number(h)}",
         "width": w,
         "height": h,
         "role": "img",
@@ -85,12 +83,12 @@ def svg_chart(spec: ChartSpec, *, width: int = 640, height: int = 360) -> str:
     }
     content = "".join(
         [
-            draw.element("title", {"id": title_id}, draw.escaped(spec.title)),
-            draw.element("desc", {"id": desc_id}, draw.escaped(spec.description)),
+            svg_drawing.element("title", {"id": title_id}, svg_drawing.escaped(spec.title)),
+            svg_drawing.element("desc", {"id": desc_id}, svg_drawing.escaped(spec.description)),
             *body,
         ]
     )
-    return draw.element("svg", attrs, content)
+    return svg_drawing.element("svg", attrs, content)
 
 
 # --- One function per kind -------------------------------------------------------------------
@@ -98,7 +96,7 @@ def svg_chart(spec: ChartSpec, *, width: int = 640, height: int = 360) -> str:
 
 def _radar(spec: ChartSpec, w: float, h: float) -> list[str]:
     n = len(spec.categories)
-    lo, hi = _range(spec.value_axis)
+    lo, hi = svg_drawing.axis_range(spec.value_axis)
     legend = _legend_rows([_line_key(s, i) for i, s in enumerate(spec.series)], w - 16)
     legend_h = _legend_height(legend)
     label_h = 2 * LABEL_SIZE * LINE_HEIGHT
@@ -114,16 +112,18 @@ def _radar(spec: ChartSpec, w: float, h: float) -> list[str]:
         return cx + r * math.cos(angle(i)), cy + r * math.sin(angle(i))
 
     out = []
-    grid = {**draw.paint("stroke", GRID_COLOUR), "stroke-width": 1, "fill": "none"}
-    for tick in _ticks(lo, hi)[1:]:
+    grid = {**svg_drawing.paint("stroke", GRID_COLOUR), "stroke-width": 1, "fill": "none"}
+    for tick in svg_drawing.ticks(lo, hi)[1:]:
         r = radius * (tick - lo) / (hi - lo)
         if n >= 3:
-            out.append(draw.element("polygon", {"points": draw.points(at(i, r) for i in range(n)), **grid}))
+            out.append(
+                svg_drawing.element("polygon", {"points": svg_drawing.points(at(i, r) for i in range(n)), **grid})
+            )
         else:
-            out.append(draw.element("circle", {"cx": cx, "cy": cy, "r": r, **grid}))
+            out.append(svg_drawing.element("circle", {"cx": cx, "cy": cy, "r": r, **grid}))
     for i in range(n):
         x, y = at(i, radius)
-        out.append(draw.element("line", {"x1": cx, "y1": cy, "x2": x, "y2": y, **grid}))
+        out.append(svg_drawing.element("line", {"x1": cx, "y1": cy, "x2": x, "y2": y, **grid}))
     for i, category in enumerate(spec.categories):
         x, y = at(i, radius + 10)
         cos, sin = math.cos(angle(i)), math.sin(angle(i))
@@ -133,31 +133,33 @@ def _radar(spec: ChartSpec, w: float, h: float) -> list[str]:
             anchor, room = "end", x - 4
         else:
             anchor, room = "middle", 2 * min(x - 4, w - 4 - x)
-        lines = draw.fit_lines(category, LABEL_SIZE, min(room, budget), 2)
+        lines = svg_drawing.fit_lines(category, LABEL_SIZE, min(room, budget), 2)
         block = len(lines) * LABEL_SIZE * LINE_HEIGHT
         top = y - block if sin < -0.2 else (y if sin > 0.2 else y - block / 2)
         top = min(max(top, 2.0), plot_h - block)
-        out.append(draw.text(x, top + LABEL_SIZE * 0.8, lines, anchor=anchor, extra={"data-part": "category"}))
+        out.append(svg_drawing.text(x, top + LABEL_SIZE * 0.8, lines, anchor=anchor, extra={"data-part": "category"}))
 
     for index, series in enumerate(spec.series):
-        points = [None if v is None else at(i, _fraction(v, lo, hi) * radius) for i, v in enumerate(series.values)]
+        points = [
+            None if v is None else at(i, svg_drawing.fraction(v, lo, hi) * radius) for i, v in enumerate(series.values)
+        ]
         out.append(_series_group(series, _radar_series(series, index, points)))
     # The scale between the first two spokes, on the rings, so it covers no category's spoke;
     # over the lines, on a veil that lets them show through.
     middle = 0.5 if n >= 2 else 0.08
     shrink = math.cos(math.pi / n) if n >= 3 else 1.0
-    for tick in _ticks(lo, hi)[1:]:
+    for tick in svg_drawing.ticks(lo, hi)[1:]:
         x, y = at(middle, shrink * radius * (tick - lo) / (hi - lo))
-        label = draw.number(tick)
+        label = svg_drawing.number(tick)
         veil = {
             "x": x + 1,
             "y": y - 12,
-            "width": draw.text_width(label, SMALL_SIZE) + 4,
+            "width": svg_drawing.text_width(label, SMALL_SIZE) + 4,
             "height": 12,
             "fill-opacity": 0.7,
         }
-        out.append(draw.element("rect", veil | {"fill": "#fff"}))
-        out.append(draw.text(x + 3, y - 3, label, size=SMALL_SIZE, fill=PEER_COLOUR))
+        out.append(svg_drawing.element("rect", veil | {"fill": "#fff"}))
+        out.append(svg_drawing.text(x + 3, y - 3, label, size=SMALL_SIZE, fill=PEER_COLOUR))
     out += _draw_legend(legend, 8, w - 8, plot_h + 4, centre=True)
     return out
 
@@ -169,21 +171,29 @@ def _radar_series(series: Series, index: int, points: Sequence[Point | None]) ->
     present = [p for p in points if p is not None]
     if len(present) == len(points) and len(points) >= 2:
         # A closed shape; the firm's is filled. With a gap it is not: the fill would bridge it.
-        fill = draw.paint("fill", FIRM_FILL) if firm and len(points) >= 3 else {"fill": "none"}
-        out.append(draw.element("polygon", {"points": draw.points(present), **style, **fill, "data-part": "line"}))
+        fill = svg_drawing.paint("fill", FIRM_FILL) if firm and len(points) >= 3 else {"fill": "none"}
+        out.append(
+            svg_drawing.element(
+                "polygon", {"points": svg_drawing.points(present), **style, **fill, "data-part": "line"}
+            )
+        )
     else:
         for run in _cyclic_runs([p is not None for p in points]):
             if len(run) >= 2:
                 run_points = [points[i] for i in run]
-                out.append(draw.element("polyline", {"points": draw.points(run_points), **style, "data-part": "line"}))  # type: ignore[arg-type]
+                out.append(
+                    svg_drawing.element(
+                        "polyline", {"points": svg_drawing.points(run_points), **style, "data-part": "line"}
+                    )
+                )  # type: ignore[arg-type]
     symbol = _symbol(series, index, default="square")
-    out += [draw.marker(symbol, x, y, 8 if firm else 7, series.colour) for x, y in present]
+    out += [svg_drawing.marker(symbol, x, y, 8 if firm else 7, series.colour) for x, y in present]
     return out
 
 
 def _quartiles(spec: ChartSpec, w: float, h: float) -> list[str]:
     n = len(spec.categories)
-    lo, hi = _range(spec.value_axis)
+    lo, hi = svg_drawing.axis_range(spec.value_axis)
     legend = _legend_rows([_quartile_key(s) for s in spec.series], w - 16)
     legend_h = _legend_height(legend)
     plot_top = 6.0
@@ -191,31 +201,33 @@ def _quartiles(spec: ChartSpec, w: float, h: float) -> list[str]:
     row_h = (plot_bottom - plot_top) / max(n, 1)
     max_lines = 2 if row_h >= 2 * LABEL_SIZE * LINE_HEIGHT + 2 else 1
     budget = w * 0.3
-    labels = [draw.fit_lines(c, LABEL_SIZE, budget, max_lines) for c in spec.categories]
-    label_w = max((draw.text_width(line, LABEL_SIZE) for lines in labels for line in lines), default=0.0)
+    labels = [svg_drawing.fit_lines(c, LABEL_SIZE, budget, max_lines) for c in spec.categories]
+    label_w = max((svg_drawing.text_width(line, LABEL_SIZE) for lines in labels for line in lines), default=0.0)
     plot_left = 8 + min(label_w, budget) + 12
     plot_right = w - 16
 
     def x_of(value: float) -> float:
-        return plot_left + _fraction(value, lo, hi) * (plot_right - plot_left)
+        return plot_left + svg_drawing.fraction(value, lo, hi) * (plot_right - plot_left)
 
     out = []
-    grid = {**draw.paint("stroke", GRID_COLOUR), "stroke-width": 1}
-    for tick in _ticks(lo, hi):
+    grid = {**svg_drawing.paint("stroke", GRID_COLOUR), "stroke-width": 1}
+    for tick in svg_drawing.ticks(lo, hi):
         x = x_of(tick)
-        out.append(draw.element("line", {"x1": x, "y1": plot_top, "x2": x, "y2": plot_bottom, **grid}))
-        out.append(draw.text(x, plot_bottom + 14, draw.number(tick), size=SMALL_SIZE, anchor="middle"))
-    out.append(draw.text((plot_left + plot_right) / 2, plot_bottom + 32, spec.value_axis.title, anchor="middle"))
+        out.append(svg_drawing.element("line", {"x1": x, "y1": plot_top, "x2": x, "y2": plot_bottom, **grid}))
+        out.append(svg_drawing.text(x, plot_bottom + 14, svg_drawing.number(tick), size=SMALL_SIZE, anchor="middle"))
+    out.append(svg_drawing.text((plot_left + plot_right) / 2, plot_bottom + 32, spec.value_axis.title, anchor="middle"))
 
     bar = min(18.0, row_h * 0.5)
     centres = [plot_top + row_h * (i + 0.5) for i in range(n)]
     for lines, y in zip(labels, centres, strict=True):
-        out.append(draw.text(plot_left - 10, draw.baseline(y, len(lines), LABEL_SIZE), lines, anchor="end"))
         out.append(
-            draw.element(
+            svg_drawing.text(plot_left - 10, svg_drawing.baseline(y, len(lines), LABEL_SIZE), lines, anchor="end")
+        )
+        out.append(
+            svg_drawing.element(
                 "rect",
                 {"x": plot_left, "y": y - bar / 2, "width": plot_right - plot_left, "height": bar}
-                | draw.paint("fill", TRACK_COLOUR),
+                | svg_drawing.paint("fill", TRACK_COLOUR),
             )
         )
     for series in spec.series:
@@ -223,30 +235,34 @@ def _quartiles(spec: ChartSpec, w: float, h: float) -> list[str]:
         for i, y in enumerate(centres):
             if series.lows:
                 low, high = series.lows[i], series.highs[i]
-                if _present(low) and _present(high):
+                if svg_drawing.is_present(low) and svg_drawing.is_present(high):
                     x0, x1 = sorted((x_of(low), x_of(high)))  # type: ignore[arg-type]
                     attrs = {"x": x0, "y": y - bar / 2, "width": x1 - x0, "height": bar, "data-part": "range"}
-                    attrs |= draw.paint("fill", PEER_RANGE_FILL) | draw.paint("stroke", series.colour)
-                    parts.append(draw.element("rect", attrs))
+                    attrs |= svg_drawing.paint("fill", PEER_RANGE_FILL) | svg_drawing.paint("stroke", series.colour)
+                    parts.append(svg_drawing.element("rect", attrs))
                 continue
             value = series.values[i]
-            if not _present(value):
+            if not svg_drawing.is_present(value):
                 continue
             x = x_of(value)  # type: ignore[arg-type]
             if series.role is Role.FIRM:
-                parts.append(draw.marker("circle", x, y, min(13.0, bar + 3), series.colour, outline="#fff"))
+                parts.append(svg_drawing.marker("circle", x, y, min(13.0, bar + 3), series.colour, outline="#fff"))
             else:
                 tick = {"x1": x, "y1": y - bar / 2 - 3, "x2": x, "y2": y + bar / 2 + 3, "stroke-width": 3}
-                parts.append(draw.element("line", tick | draw.paint("stroke", series.colour) | {"data-part": "median"}))
+                parts.append(
+                    svg_drawing.element(
+                        "line", tick | svg_drawing.paint("stroke", series.colour) | {"data-part": "median"}
+                    )
+                )
         out.append(_series_group(series, parts))
     out += _draw_legend(legend, 8, w - 8, h - legend_h + 2, centre=False)
     return out
 
 
 def _percentile(spec: ChartSpec, w: float, h: float) -> list[str]:
-    lo, hi = _range(spec.value_axis)
+    lo, hi = svg_drawing.axis_range(spec.value_axis)
     series = spec.series[0] if spec.series else None
-    value = series.values[0] if series and series.values and _present(series.values[0]) else None
+    value = series.values[0] if series and series.values and svg_drawing.is_present(series.values[0]) else None
     left, right = 16.0, w - 16
     bar = 30.0
     block = 20 + bar + 48  # reference labels, the bar, the ticks and the axis title
@@ -254,69 +270,80 @@ def _percentile(spec: ChartSpec, w: float, h: float) -> list[str]:
     bar_bottom = bar_top + bar
 
     def x_of(v: float) -> float:
-        return left + _fraction(v, lo, hi) * (right - left)
+        return left + svg_drawing.fraction(v, lo, hi) * (right - left)
 
     out = [
-        draw.element(
-            "rect", {"x": left, "y": bar_top, "width": right - left, "height": bar} | draw.paint("fill", TRACK_COLOUR)
+        svg_drawing.element(
+            "rect",
+            {"x": left, "y": bar_top, "width": right - left, "height": bar} | svg_drawing.paint("fill", TRACK_COLOUR),
         )
     ]
-    for tick in _ticks(lo, hi):
-        out.append(draw.text(x_of(tick), bar_bottom + 18, draw.number(tick), size=SMALL_SIZE, anchor="middle"))
-    out.append(draw.text((left + right) / 2, bar_bottom + 38, spec.value_axis.title, anchor="middle"))
+    for tick in svg_drawing.ticks(lo, hi):
+        out.append(
+            svg_drawing.text(x_of(tick), bar_bottom + 18, svg_drawing.number(tick), size=SMALL_SIZE, anchor="middle")
+        )
+    out.append(svg_drawing.text((left + right) / 2, bar_bottom + 38, spec.value_axis.title, anchor="middle"))
     if value is not None and series is not None:
         x = x_of(value)
-        shown = _cell_text(spec) or draw.number(round(value))
+        shown = _cell_text(spec) or svg_drawing.number(round(value))
         parts = [
-            draw.element(
+            svg_drawing.element(
                 "rect",
                 {"x": left, "y": bar_top, "width": x - left, "height": bar, "data-part": "bar"}
-                | draw.paint("fill", series.colour),
+                | svg_drawing.paint("fill", series.colour),
             ),
-            draw.element(
+            svg_drawing.element(
                 "line",
                 {"x1": x, "y1": bar_top - 4, "x2": x, "y2": bar_bottom + 4, "stroke-width": 3}
-                | draw.paint("stroke", series.colour)
+                | svg_drawing.paint("stroke", series.colour)
                 | {"data-part": "marker"},
             ),
         ]
-        text_w = draw.text_width(shown, LABEL_SIZE + 1)
-        baseline = draw.baseline(bar_top + bar / 2, 1, LABEL_SIZE + 1)
+        text_w = svg_drawing.text_width(shown, LABEL_SIZE + 1)
+        baseline = svg_drawing.baseline(bar_top + bar / 2, 1, LABEL_SIZE + 1)
         if x - left > text_w + 14:
             parts.append(
-                draw.text(x - 7, baseline, shown, size=LABEL_SIZE + 1, anchor="end", fill="#fff", weight="bold")
+                svg_drawing.text(x - 7, baseline, shown, size=LABEL_SIZE + 1, anchor="end", fill="#fff", weight="bold")
             )
         else:
-            parts.append(draw.text(x + 7, baseline, shown, size=LABEL_SIZE + 1, weight="bold"))
+            parts.append(svg_drawing.text(x + 7, baseline, shown, size=LABEL_SIZE + 1, weight="bold"))
         out.append(_series_group(series, parts))
     for ref in spec.references:
         x = x_of(ref.value)
         line = {"x1": x, "y1": bar_top - 5, "x2": x, "y2": bar_bottom + 5, "stroke-width": 2, "stroke-dasharray": "6 4"}
         # A white line under the dashes keeps them visible on the firm's dark bar too.
         out.append(
-            draw.element("line", line | {"stroke-width": 4, "stroke-dasharray": None} | draw.paint("stroke", "#fff"))
+            svg_drawing.element(
+                "line", line | {"stroke-width": 4, "stroke-dasharray": None} | svg_drawing.paint("stroke", "#fff")
+            )
         )
-        out.append(draw.element("line", line | draw.paint("stroke", PEER_MEDIAN_COLOUR) | {"data-part": "reference"}))
-        label = draw.truncate(ref.label, LABEL_SIZE, right - left)
-        half = draw.text_width(label, LABEL_SIZE) / 2
+        out.append(
+            svg_drawing.element(
+                "line", line | svg_drawing.paint("stroke", PEER_MEDIAN_COLOUR) | {"data-part": "reference"}
+            )
+        )
+        label = svg_drawing.truncate(ref.label, LABEL_SIZE, right - left)
+        half = svg_drawing.text_width(label, LABEL_SIZE) / 2
         anchor = "start" if x - half < 4 else ("end" if x + half > w - 4 else "middle")
-        out.append(draw.text(x, bar_top - 9, label, anchor=anchor, fill=PEER_MEDIAN_COLOUR))
+        out.append(svg_drawing.text(x, bar_top - 9, label, anchor=anchor, fill=PEER_MEDIAN_COLOUR))
     if value is None:
-        message = draw.truncate(_missing_text(spec, fallback="No data"), LABEL_SIZE + 1, right - left - 20)
-        text_w = draw.text_width(message, LABEL_SIZE + 1)
+        message = svg_drawing.truncate(_missing_text(spec, fallback="No data"), LABEL_SIZE + 1, right - left - 20)
+        text_w = svg_drawing.text_width(message, LABEL_SIZE + 1)
         centre = (left + right) / 2
         background = {"x": centre - text_w / 2 - 8, "y": bar_top + 3, "width": text_w + 16, "height": bar - 6}
-        out.append(draw.element("rect", background | draw.paint("fill", TRACK_COLOUR)))
-        baseline = draw.baseline(bar_top + bar / 2, 1, LABEL_SIZE + 1)
+        out.append(svg_drawing.element("rect", background | svg_drawing.paint("fill", TRACK_COLOUR)))
+        baseline = svg_drawing.baseline(bar_top + bar / 2, 1, LABEL_SIZE + 1)
         out.append(
-            draw.text(centre, baseline, message, size=LABEL_SIZE + 1, anchor="middle", extra={"data-part": "empty"})
+            svg_drawing.text(
+                centre, baseline, message, size=LABEL_SIZE + 1, anchor="middle", extra={"data-part": "empty"}
+            )
         )
     return out
 
 
 def _history(spec: ChartSpec, w: float, h: float) -> list[str]:
     n = len(spec.categories)
-    lo, hi = _range(spec.value_axis)
+    lo, hi = svg_drawing.axis_range(spec.value_axis)
     legend = _legend_rows([_line_key(s, i) for i, s in enumerate(spec.series)], w - 16)
     legend_h = _legend_height(legend)
     plot_left, plot_right = 54.0, w - 14
@@ -329,44 +356,58 @@ def _history(spec: ChartSpec, w: float, h: float) -> list[str]:
         xs = [plot_left + pad + i * step for i in range(n)]
 
     def y_of(value: float) -> float:
-        return plot_bottom - _fraction(value, lo, hi) * (plot_bottom - plot_top)
+        return plot_bottom - svg_drawing.fraction(value, lo, hi) * (plot_bottom - plot_top)
 
     out = []
-    grid = {**draw.paint("stroke", GRID_COLOUR), "stroke-width": 1}
-    for tick in _ticks(lo, hi):
+    grid = {**svg_drawing.paint("stroke", GRID_COLOUR), "stroke-width": 1}
+    for tick in svg_drawing.ticks(lo, hi):
         y = y_of(tick)
-        out.append(draw.element("line", {"x1": plot_left, "y1": y, "x2": plot_right, "y2": y, **grid}))
+        out.append(svg_drawing.element("line", {"x1": plot_left, "y1": y, "x2": plot_right, "y2": y, **grid}))
         out.append(
-            draw.text(plot_left - 6, draw.baseline(y, 1, SMALL_SIZE), draw.number(tick), size=SMALL_SIZE, anchor="end")
+            svg_drawing.text(
+                plot_left - 6,
+                svg_drawing.baseline(y, 1, SMALL_SIZE),
+                svg_drawing.number(tick),
+                size=SMALL_SIZE,
+                anchor="end",
+            )
         )
     middle_y = (plot_top + plot_bottom) / 2
     out.append(
-        draw.text(
+        svg_drawing.text(
             14,
             middle_y,
             spec.value_axis.title,
             anchor="middle",
-            extra={"transform": f"rotate(-90 14 {draw.number(middle_y)})"},
+            extra={"transform": f"rotate(-90 14 {svg_drawing.number(middle_y)})"},
         )
     )
-    for i in _shown_dates(xs, draw.text_width("0000-00-00", SMALL_SIZE) + 10):  # a gridline at each labelled date
-        out.append(draw.element("line", {"x1": xs[i], "y1": plot_top, "x2": xs[i], "y2": plot_bottom, **grid}))
-        out.append(draw.text(xs[i], plot_bottom + 16, spec.categories[i], size=SMALL_SIZE, anchor="middle"))
-    out.append(draw.text((plot_left + plot_right) / 2, plot_bottom + 36, spec.category_axis.title, anchor="middle"))
+    for i in _shown_dates(
+        xs, svg_drawing.text_width("0000-00-00", SMALL_SIZE) + 10
+    ):  # a gridline at each labelled date
+        out.append(svg_drawing.element("line", {"x1": xs[i], "y1": plot_top, "x2": xs[i], "y2": plot_bottom, **grid}))
+        out.append(svg_drawing.text(xs[i], plot_bottom + 16, spec.categories[i], size=SMALL_SIZE, anchor="middle"))
+    out.append(
+        svg_drawing.text((plot_left + plot_right) / 2, plot_bottom + 36, spec.category_axis.title, anchor="middle")
+    )
 
     for index, series in enumerate(spec.series):
         firm = series.role is Role.FIRM
-        points = [None if not _present(v) else (xs[i], y_of(v)) for i, v in enumerate(series.values)]  # type: ignore[arg-type]
+        points = [None if not svg_drawing.is_present(v) else (xs[i], y_of(v)) for i, v in enumerate(series.values)]  # type: ignore[arg-type]
         style = _line_style(series, width=3 if firm else 2, dash=None if firm else "2 3")
         parts = []
         for run in _runs([p is not None for p in points]):
             if len(run) >= 2:
                 run_points = [points[i] for i in run]
                 parts.append(
-                    draw.element("polyline", {"points": draw.points(run_points), **style, "data-part": "line"})
+                    svg_drawing.element(
+                        "polyline", {"points": svg_drawing.points(run_points), **style, "data-part": "line"}
+                    )
                 )  # type: ignore[arg-type]
         symbol = _symbol(series, index, default="circle")
-        parts += [draw.marker(symbol, p[0], p[1], 9 if firm else 8, series.colour) for p in points if p is not None]
+        parts += [
+            svg_drawing.marker(symbol, p[0], p[1], 9 if firm else 8, series.colour) for p in points if p is not None
+        ]
         out.append(_series_group(series, parts))
     out += _draw_legend(legend, 8, w - 8, h - legend_h + 2, centre=False)
     return out
@@ -374,13 +415,13 @@ def _history(spec: ChartSpec, w: float, h: float) -> list[str]:
 
 def _empty(spec: ChartSpec, w: float, h: float) -> list[str]:
     """No figure at all: a frame and the words for it, never an empty axis that looks like zeros."""
-    message = draw.truncate(_missing_text(spec, fallback="No data"), MESSAGE_SIZE, w - 40)
+    message = svg_drawing.truncate(_missing_text(spec, fallback="No data"), MESSAGE_SIZE, w - 40)
     frame = {"x": 0.5, "y": 0.5, "width": w - 1, "height": h - 1, "fill": "none", "stroke-width": 1}
     return [
-        draw.element("rect", frame | draw.paint("stroke", GRID_COLOUR)),
-        draw.text(
+        svg_drawing.element("rect", frame | svg_drawing.paint("stroke", GRID_COLOUR)),
+        svg_drawing.text(
             w / 2,
-            draw.baseline(h / 2, 1, MESSAGE_SIZE),
+            svg_drawing.baseline(h / 2, 1, MESSAGE_SIZE),
             message,
             size=MESSAGE_SIZE,
             anchor="middle",
@@ -394,12 +435,12 @@ def _empty(spec: ChartSpec, w: float, h: float) -> list[str]:
 
 
 def _series_group(series: Series, parts: list[str]) -> str:
-    return draw.element("g", {"data-series": series.key, "data-role": series.role.value}, "".join(parts))
+    return svg_drawing.element("g", {"data-series": series.key, "data-role": series.role.value}, "".join(parts))
 
 
 def _line_style(series: Series, *, width: float, dash: str | None) -> dict[str, Attr]:
     return {
-        **draw.paint("stroke", series.colour),
+        **svg_drawing.paint("stroke", series.colour),
         "stroke-width": width,
         "stroke-dasharray": dash,
         "stroke-linejoin": "round",
@@ -473,8 +514,8 @@ def _line_key(series: Series, index: int) -> _Key:
     symbol = _symbol(series, index, default="square")
 
     def swatch(x: float, y: float) -> str:
-        line = draw.element("line", {"x1": x - SWATCH / 2, "y1": y, "x2": x + SWATCH / 2, "y2": y, **style})
-        return line + draw.marker(symbol, x, y, 8, series.colour)
+        line = svg_drawing.element("line", {"x1": x - SWATCH / 2, "y1": y, "x2": x + SWATCH / 2, "y2": y, **style})
+        return line + svg_drawing.marker(symbol, x, y, 8, series.colour)
 
     return _Key(series.name, swatch)
 
@@ -483,12 +524,15 @@ def _quartile_key(series: Series) -> _Key:
     def swatch(x: float, y: float) -> str:
         if series.lows:
             box = {"x": x - 12, "y": y - 5, "width": 24, "height": 10}
-            return draw.element("rect", box | draw.paint("fill", PEER_RANGE_FILL) | draw.paint("stroke", series.colour))
+            return svg_drawing.element(
+                "rect", box | svg_drawing.paint("fill", PEER_RANGE_FILL) | svg_drawing.paint("stroke", series.colour)
+            )
         if series.role is Role.FIRM:
-            return draw.marker("circle", x, y, 11, series.colour, outline="#fff")
-        return draw.element(
+            return svg_drawing.marker("circle", x, y, 11, series.colour, outline="#fff")
+        return svg_drawing.element(
             "line",
-            {"x1": x, "y1": y - 7, "x2": x, "y2": y + 7, "stroke-width": 3} | draw.paint("stroke", series.colour),
+            {"x1": x, "y1": y - 7, "x2": x, "y2": y + 7, "stroke-width": 3}
+            | svg_drawing.paint("stroke", series.colour),
         )
 
     return _Key(series.name, swatch)
@@ -499,8 +543,8 @@ def _legend_rows(keys: Sequence[_Key], width: float) -> list[list[tuple[_Key, st
     rows: list[list[tuple[_Key, str, float]]] = [[]]
     used = 0.0
     for key in keys:
-        label = draw.truncate(key.label, LABEL_SIZE, min(220.0, width - SWATCH - 6))
-        item = SWATCH + 6 + draw.text_width(label, LABEL_SIZE) + 16
+        label = svg_drawing.truncate(key.label, LABEL_SIZE, min(220.0, width - SWATCH - 6))
+        item = SWATCH + 6 + svg_drawing.text_width(label, LABEL_SIZE) + 16
         if rows[-1] and used + item > width:
             rows.append([])
             used = 0.0
@@ -523,31 +567,16 @@ def _draw_legend(
         x = left + max(0.0, (right - left - used) / 2) if centre else left
         for key, label, item in row:
             out.append(key.swatch(x + SWATCH / 2, y))
-            out.append(draw.text(x + SWATCH + 6, draw.baseline(y, 1, LABEL_SIZE), label, extra={"data-part": "legend"}))
+            out.append(
+                svg_drawing.text(
+                    x + SWATCH + 6, svg_drawing.baseline(y, 1, LABEL_SIZE), label, extra={"data-part": "legend"}
+                )
+            )
             x += item
-    return [draw.element("g", {"data-part": "legend"}, "".join(out))] if out else []
+    return [svg_drawing.element("g", {"data-part": "legend"}, "".join(out))] if out else []
 
 
-# --- Numbers, text and elements --------------------------------------------------------------
-
-
-def _present(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
-
-
-def _range(axis: Axis) -> tuple[float, float]:
-    lo = 0.0 if axis.minimum is None else float(axis.minimum)
-    hi = 100.0 if axis.maximum is None else float(axis.maximum)
-    return (lo, hi) if hi > lo else (0.0, 100.0)
-
-
-def _ticks(lo: float, hi: float) -> list[float]:
-    return [lo + k * (hi - lo) / TICKS for k in range(TICKS + 1)]
-
-
-def _fraction(value: float, lo: float, hi: float) -> float:
-    """Where ``value`` lies from ``lo`` to ``hi``, 0 to 1: outside values are kept on the chart."""
-    return min(1.0, max(0.0, (value - lo) / (hi - lo)))
+# --- Words from the spec's table ------------------------------------------------------------
 
 
 def _cell_text(spec: ChartSpec) -> str:

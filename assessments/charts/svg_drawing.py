@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
-from .spec import TEXT_COLOUR
+from .spec import TEXT_COLOUR, Axis
 
 FONT = "Liberation Sans, DejaVu Sans, sans-serif"  # the PDF's font; widths are estimated for the wider DejaVu
 LABEL_SIZE = 11  # category labels, legend, axis titles
 LINE_HEIGHT = 1.25  # in font sizes
+TICKS = 5  # intervals on a value axis: 0, 20, ..., 100
 
 Attr = str | float | None
 Point = tuple[float, float]
@@ -63,13 +64,36 @@ _SHAPES: dict[str, tuple[Point, ...]] = {
 
 
 def marker(symbol: str, x: float, y: float, size: float, colour: str, *, outline: str | None = None) -> str:
-    paint = paint("fill", colour) | {"data-part": "marker", "data-symbol": symbol}
+    style = paint("fill", colour) | {"data-part": "marker", "data-symbol": symbol}
     if outline:
-        paint |= paint("stroke", outline) | {"stroke-width": 1.5}
+        style |= paint("stroke", outline) | {"stroke-width": 1.5}
     half = size / 2
     if symbol == "circle" or symbol not in _SHAPES:
-        return element("circle", {"cx": x, "cy": y, "r": half} | paint)
-    return element("polygon", {"points": points((x + dx * half, y + dy * half) for dx, dy in _SHAPES[symbol])} | paint)
+        return element("circle", {"cx": x, "cy": y, "r": half} | style)
+    outline_points = points((x + dx * half, y + dy * half) for dx, dy in _SHAPES[symbol])
+    return element("polygon", {"points": outline_points} | style)
+
+
+# --- Axes --------------------------------------------------------------------------------------
+
+
+def is_present(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def axis_range(axis: Axis) -> tuple[float, float]:
+    lo = 0.0 if axis.minimum is None else float(axis.minimum)
+    hi = 100.0 if axis.maximum is None else float(axis.maximum)
+    return (lo, hi) if hi > lo else (0.0, 100.0)
+
+
+def ticks(lo: float, hi: float) -> list[float]:
+    return [lo + k * (hi - lo) / TICKS for k in range(TICKS + 1)]
+
+
+def fraction(value: float, lo: float, hi: float) -> float:
+    """Where ``value`` lies from ``lo`` to ``hi``, 0 to 1: outside values are kept on the chart."""
+    return min(1.0, max(0.0, (value - lo) / (hi - lo)))
 
 
 # --- Numbers, text and elements --------------------------------------------------------------
