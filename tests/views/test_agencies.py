@@ -401,3 +401,40 @@ def test_only_the_firm_revokes_its_consent(
     assert advisor_client.post(url).status_code == 404  # the agency cannot revoke for the firm
     consented.refresh_from_db()
     assert consented.revoked_at is None
+
+
+class TestWayToTheAgencyPages:
+    """The firm's dashboard reaches the agency pages only through the agencies app's plug-in."""
+
+    def test_an_advisor_without_a_firm_starts_on_the_agency_pages(self, agency: Agency, advisor_client: Client) -> None:
+        response = advisor_client.get(reverse("assessments:dashboard"), follow=True)
+        assert response.status_code == 200
+        assert response.redirect_chain[-1][0] == reverse("agencies:agency_dashboard", args=[agency.pk])
+
+    def test_an_advisor_of_two_agencies_without_a_firm_chooses_one(
+        self, agency: Agency, advisor: User, advisor_client: Client
+    ) -> None:
+        second = agency_services.agency_create(name="Hub C", admin=advisor)
+        response = advisor_client.get(reverse("assessments:dashboard"), follow=True)
+        assert response.status_code == 200 and response.redirect_chain[-1][0] == reverse("agencies:agency_home")
+        page = response.content.decode()
+        assert reverse("agencies:agency_dashboard", args=[agency.pk]) in page
+        assert reverse("agencies:agency_dashboard", args=[second.pk]) in page
+
+    def test_a_firm_owner_who_is_also_an_advisor_sees_a_link_to_each_agency(
+        self, agency: Agency, owner: User, owner_client: Client, submitted: Assessment
+    ) -> None:
+        AgencyMember.objects.create(agency=agency, user=owner, role=AgencyMember.Role.ADVISOR)
+        response = owner_client.get(reverse("assessments:dashboard"))
+        assert response.status_code == 200 and not response.has_header("Location")
+        page = response.content.decode()
+        link = f'href="{reverse("agencies:agency_dashboard", args=[agency.pk])}"'
+        assert link in page and "Agency dashboard: Hub A" in page
+
+    def test_a_firm_owner_sees_no_agency_they_do_not_belong_to(
+        self, agency: Agency, other_advisor: User, owner_client: Client, submitted: Assessment
+    ) -> None:
+        response = owner_client.get(reverse("assessments:dashboard"))
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert "Agency dashboard" not in page and "/app/agency/" not in page
