@@ -9,7 +9,7 @@ QUESTIONNAIRE ?= questionnaires/content/readiness-2026.1.yaml
 POLICY_EXAMPLES ?= questionnaires/content/policy-examples-2026.1.yaml
 ACTIONS ?= questionnaires/content/actions-2026.1.yaml
 
-.PHONY: run test setup setup-dev db bench lint format clean
+.PHONY: run test setup setup-dev db bench lint format lock clean
 
 setup:
 	@VENV=$(VENV) bash deploy/setup.sh run
@@ -51,5 +51,12 @@ format: setup-dev
 bench: setup-dev
 	$(PY) bench/run.py
 
+# requirements.txt and requirements-dev.txt are generated from pyproject.toml's dependencies:
+# every package pinned, with hashes. pip-tools runs from a throwaway venv of its own (.venv-tools),
+# not from the dev extra: it is needed only when the pins change, and would otherwise bring pip,
+# setuptools, wheel, build and click into every test environment's lock (see deploy/lock.sh).
+lock:
+	@bash deploy/lock.sh
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-tools staticfiles .pytest_cache .ruff_cache

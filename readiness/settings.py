@@ -147,7 +147,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 # Django's two finders, then plotly.js from the installed plotly package (readiness/staticfinders.py):
-# its version is the requirements.txt pin, and no copy of it lives in the repository.
+# its version is the pyproject.toml pin (locked in requirements.txt), and no copy of it lives in the repository.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -2,7 +2,7 @@
 
 The charts need plotly.js in the browser, served by us (no CDN: a strict Content Security
 Policy and no third party learning who looks at results). Copying the 4.8 MB file into the
-repository would let it drift from the ``plotly`` pin in requirements.txt, so this finder
+repository would let it drift from the ``plotly`` pin in pyproject.toml, so this finder
 exposes the copy the package ships, ``plotly/package_data/plotly.min.js``, as
 ``vendor/plotly/plotly.min.js`` — and nothing else from the package.
 
@@ -55,7 +55,7 @@ class PlotlyFinder(finders.BaseFinder):
             return [
                 Error(
                     f"plotly.js not found: the plotly package is missing or has no package_data/{PLOTLY_FILE}.",
-                    hint="Install the pinned requirements (pip install -r requirements.txt).",
+                    hint="Install the locked requirements (pip install --require-hashes -r requirements.txt).",
                     obj=self,
                     id="readiness.E001",
                 )
