@@ -223,7 +223,7 @@ class PeerStatistic(models.Model):
     """The score distribution of one peer group for one pillar (or "overall"), precomputed.
 
     Rebuilt from the latest submitted assessment of every consenting firm
-    (``services.peer_statistics_refresh``), so a results page reads a few rows instead of
+    (``peer_statistics.peer_statistics_refresh``), so a results page reads a few rows instead of
     every peer's scores. Groups smaller than the minimum size keep their count, for the
     fallback to a wider group, but never a distribution.
     """

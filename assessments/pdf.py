@@ -2,7 +2,7 @@
 
 - One HTML template (``assessments/pdf/action_plan.html``) and one stylesheet from the app's
   static files; charts are the results page's ``ChartSpec``s drawn as inline SVG on the server
-  (``chart_svg``), so no browser is involved.
+  (``charts.svg``), so no browser is involved.
 - Rendering never touches the network: ``StaticFilesOnlyFetcher`` serves the app's own static
   files and refuses every other URL, so a firm name carrying ``<img src="http://…">`` (escaped
   by the template anyway) can make nothing be fetched.

@@ -300,7 +300,7 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
 
     The group is the narrowest of size x sector x country, size x country, size, all firms
     that has at least ``BENCHMARK_MIN_GROUP`` firms; no figure comes from fewer. One query,
-    on the precomputed distributions (``services.peer_statistics_refresh``).
+    on the precomputed distributions (``peer_statistics.peer_statistics_refresh``).
     """
     k = settings.BENCHMARK_MIN_GROUP
     firm = assessment.firm

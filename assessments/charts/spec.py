@@ -450,7 +450,7 @@ def history_chart(
 def score_distribution_chart(bands: Sequence[tuple[int, int]], *, chart_id: str = "chart-distribution") -> ChartSpec:
     """How many clients have an overall score in each band of ten points (the top band holds 100).
 
-    ``bands`` are (lower bound, clients) pairs, as ``agency_selectors.Dashboard.score_buckets``.
+    ``bands`` are (lower bound, clients) pairs, as ``agencies.selectors.Dashboard.score_buckets``.
 
     >>> spec = score_distribution_chart([(0, 1), (10, 0), (90, 3)])
     >>> spec.categories
