@@ -6,6 +6,8 @@ namespace: ``agencies:agency_dashboard``.
 
 from django.urls import path
 
+import readiness.converters  # noqa: F401 - registers <id:…>
+
 from . import views
 
 app_name = "agencies"
@@ -13,31 +15,31 @@ app_name = "agencies"
 urlpatterns = [
     # A firm's sharing with agencies, and invitations (links and client codes).
     path("sharing/", views.sharing, name="sharing"),
-    path("sharing/<int:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path("sharing/<id:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
     path("invitations/<str:secret>/", views.invitation, name="invitation"),
     # Agencies.
     path("agency/", views.agency_home, name="agency_home"),
-    path("agency/<int:agency_id>/", views.agency_dashboard, name="agency_dashboard"),
-    path("agency/<int:agency_id>/invite/<str:kind>/", views.agency_invite, name="agency_invite"),
-    path("agency/<int:agency_id>/codes/", views.agency_code_create, name="agency_code_create"),
+    path("agency/<id:agency_id>/", views.agency_dashboard, name="agency_dashboard"),
+    path("agency/<id:agency_id>/invite/<str:kind>/", views.agency_invite, name="agency_invite"),
+    path("agency/<id:agency_id>/codes/", views.agency_code_create, name="agency_code_create"),
     path(
-        "agency/<int:agency_id>/codes/<int:invitation_id>/withdraw/",
+        "agency/<id:agency_id>/codes/<id:invitation_id>/withdraw/",
         views.agency_code_withdraw,
         name="agency_code_withdraw",
     ),
-    path("agency/<int:agency_id>/clients/<int:firm_id>/", views.agency_client, name="agency_client"),
+    path("agency/<id:agency_id>/clients/<id:firm_id>/", views.agency_client, name="agency_client"),
     path(
-        "agency/<int:agency_id>/assessments/<int:assessment_id>/results/",
+        "agency/<id:agency_id>/assessments/<id:assessment_id>/results/",
         views.agency_client_results,
         name="agency_client_results",
     ),
     path(
-        "agency/<int:agency_id>/assessments/<int:assessment_id>/action-plan.pdf",
+        "agency/<id:agency_id>/assessments/<id:assessment_id>/action-plan.pdf",
         views.agency_client_pdf,
         name="agency_client_pdf",
     ),
-    path("agency/<int:agency_id>/export.csv", views.agency_export_csv, name="agency_export_csv"),
-    path("agency/<int:agency_id>/export.xlsx", views.agency_export_xlsx, name="agency_export_xlsx"),
-    path("agency/<int:agency_id>/action-plans/", views.agency_pdf_zip, name="agency_pdf_zip"),
-    path("agency/<int:agency_id>/exports/<int:export_id>/", views.agency_export, name="agency_export"),
+    path("agency/<id:agency_id>/export.csv", views.agency_export_csv, name="agency_export_csv"),
+    path("agency/<id:agency_id>/export.xlsx", views.agency_export_xlsx, name="agency_export_xlsx"),
+    path("agency/<id:agency_id>/action-plans/", views.agency_pdf_zip, name="agency_pdf_zip"),
+    path("agency/<id:agency_id>/exports/<id:export_id>/", views.agency_export, name="agency_export"),
 ]
