@@ -12,16 +12,20 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.agencies import services as agency_services
 from assessments.agencies.demo import DEMO_AGENCY_EMAIL
+from assessments.agencies.models import AgencyConsent
 from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
 from assessments.firm_summaries import firm_summaries_refresh
-from assessments.models import Assessment, Firm, PillarScore
+from assessments.models import Assessment, Firm, Membership, PillarScore
 from questionnaires.models import QuestionnaireVersion
 from questionnaires.selectors import version_content
+from questionnaires.services import questionnaire_version_load
 
 DATA = Path(__file__).parent / "data"
 SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
@@ -95,6 +99,33 @@ def poppler(tool: str, *args: str, data: bytes) -> str:
 
 def pdf_text(data: bytes) -> str:
     return poppler("pdftotext", "-layout", "-", "-", data=data)
+
+
+# --- Every page type of the site -----------------------------------------------------------------
+
+
+def demo_site() -> dict[str, Any]:
+    """The small questionnaire and 30 demo firms (with the demo agency): ids of one of each
+    page's objects, for ``page_types``. Needs the database."""
+    version = questionnaire_version_load(path=SMALL_QUESTIONNAIRE).version
+    call_command("generate_demo_data", "--firms", "30", verbosity=0)
+    owner_firm = Firm.objects.get(memberships__user__email=DEMO_EMAIL)
+    submitted = Assessment.objects.filter(firm=owner_firm, status="submitted").first()
+    member = Membership.objects.get(firm=owner_firm)
+    draft = Assessment.objects.create(firm=owner_firm, version=version, created_by=member.user)
+    consent = AgencyConsent.objects.filter(revoked_at=None).select_related("agency").first()
+    client = consent.firm
+    client_assessment = Assessment.objects.filter(firm=client, status="submitted").first()
+    code = agency_services.client_code_create(agency=consent.agency, created_by=member.user, label="").secret
+    return {
+        "submitted": submitted.pk,
+        "draft": draft.pk,
+        "agency": consent.agency_id,
+        "client": client.pk,
+        "client_assessment": client_assessment.pk,
+        "code": code,
+        "now": timezone.now(),
+    }
 
 
 # --- In a real browser ---------------------------------------------------------------------------

@@ -86,7 +86,9 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
             "weakest": weakest,
             "cohort_chart": (cohort, plotly_figure(cohort)),
             "distribution_chart": (distribution, plotly_figure(distribution)),
-            "invitation_form": InvitationForm(),
+            # Two e-mail forms on one page: each its own element ids (``id_client_email``, ...).
+            "client_invitation_form": InvitationForm(auto_id="id_client_%s"),
+            "advisor_invitation_form": InvitationForm(auto_id="id_advisor_%s"),
             "code_form": ClientCodeForm(),
             "codes": selectors.client_codes(agency),
             "is_admin": member.role == AgencyMember.Role.ADMIN,

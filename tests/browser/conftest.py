@@ -6,15 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.management import call_command
-from django.utils import timezone
 
-from assessments.agencies import services as agency_services
-from assessments.agencies.models import AgencyConsent
-from assessments.demo import DEMO_EMAIL
-from assessments.models import Assessment, Firm, Membership
-from questionnaires.services import questionnaire_version_load
-from tests.helpers import SMALL_QUESTIONNAIRE
+from tests.helpers import demo_site
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -65,23 +58,4 @@ def page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def demo(live_server: Any) -> dict[str, Any]:
     """A site with the small questionnaire and 30 demo firms; ids of one of each page's objects."""
-    version = questionnaire_version_load(path=SMALL_QUESTIONNAIRE).version
-    call_command("generate_demo_data", "--firms", "30", verbosity=0)
-    owner_firm = Firm.objects.get(memberships__user__email=DEMO_EMAIL)
-    submitted = Assessment.objects.filter(firm=owner_firm, status="submitted").first()
-    member = Membership.objects.get(firm=owner_firm)
-    draft = Assessment.objects.create(firm=owner_firm, version=version, created_by=member.user)
-    consent = AgencyConsent.objects.filter(revoked_at=None).select_related("agency").first()
-    client = consent.firm
-    client_assessment = Assessment.objects.filter(firm=client, status="submitted").first()
-    code = agency_services.client_code_create(agency=consent.agency, created_by=member.user, label="").secret
-    return {
-        "base": live_server.url,
-        "submitted": submitted.pk,
-        "draft": draft.pk,
-        "agency": consent.agency_id,
-        "client": client.pk,
-        "client_assessment": client_assessment.pk,
-        "code": code,
-        "now": timezone.now(),
-    }
+    return {"base": live_server.url, **demo_site()}
