@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from questionnaires.loader import KNOWN_PILLARS
@@ -26,7 +26,38 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
     Demo firms count only in the demo-mode set (``includes_demo``). Returns the number of
     peer firms. One query, whatever the number of firms (each firm's summary row); the grouping
     and the percentile tables are computed here, once, not on every results page.
+
+    Two rebuilds of one set never overlap (``_one_rebuild_at_a_time``): the second waits, then
+    reads the peers afresh and replaces the first's rows.
     """
+    with transaction.atomic():
+        _one_rebuild_at_a_time(includes_demo)
+        statistics, peer_count = _statistics(includes_demo)
+        PeerStatistic.objects.filter(includes_demo=includes_demo).delete()
+        PeerStatistic.objects.bulk_create(statistics, batch_size=1000)
+    return peer_count
+
+
+# Any fixed number, the same in every process: names this module's PostgreSQL advisory locks.
+_ADVISORY_LOCK_CLASS = 0x52454144  # "READ"
+
+
+def _one_rebuild_at_a_time(includes_demo: bool) -> None:
+    """Hold, until the transaction ends, the lock that serialises rebuilds of this set.
+
+    Without it two rebuilds at once (a submission's and the worker's, say) on PostgreSQL each
+    delete the old rows and insert their own: the second insert then breaks the unique
+    constraint once the first commits (``IntegrityError``). SQLite lets one writer in at a time
+    whatever happens, so it needs no lock of ours.
+    """
+    connection = connections[router.db_for_write(PeerStatistic)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, int(includes_demo)])
+
+
+def _statistics(includes_demo: bool) -> tuple[list[PeerStatistic], int]:
+    """The rows of every group and pillar, unsaved, and the number of peer firms."""
     k = settings.BENCHMARK_MIN_GROUP
     # Each firm's latest submitted assessment is its summary row (``FirmSummary``).
     peers = FirmSummary.objects.filter(firm__benchmark_consent=True)
@@ -64,7 +95,4 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
         )
         for (scope, size, sector, country, pillar), values in groups.items()
     ]
-    with transaction.atomic():
-        PeerStatistic.objects.filter(includes_demo=includes_demo).delete()
-        PeerStatistic.objects.bulk_create(statistics, batch_size=1000)
-    return sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)
+    return statistics, sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)
