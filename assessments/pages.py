@@ -36,7 +36,7 @@ from questionnaires.rendering import (
     slot_marker,
 )
 from questionnaires.scoring import LEVEL_LABELS
-from questionnaires.selectors import PillarView, VersionContent
+from questionnaires.selectors import PillarView, VersionContent, version_content
 
 from . import selectors
 from .charts import spec as charts
@@ -93,7 +93,8 @@ def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: 
                 },
             )
 
-    return cached_fragment(("pillar-page", content.id, pillar.code, language), build, content.is_published)
+    key = ("pillar-page", content.id, content.texts_revision, pillar.code, language)
+    return cached_fragment(key, build, content.is_published)
 
 
 def questionnaire_page_html(
@@ -171,6 +172,8 @@ def results_page_html(
     body = cache.get(key)
     if body is None:
         assessment = load() if load else selectors.assessment_for(request.user, state.assessment_id)
+        # The body is cached for the texts revision in ``state``: render with texts at least as new.
+        version_content(state.version_id, texts_revision=state.texts_revision)
         body = _results_body(assessment)
         cache.set(key, body, timeout=RESULTS_CACHE_SECONDS)
     return fill_fragment(_results_frame(language), slots={**_frame_slots(request), "body": body})

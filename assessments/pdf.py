@@ -42,7 +42,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from questionnaires.official import OfficialRow
 from questionnaires.scoring import LEVEL_LABELS, level_table
-from questionnaires.selectors import PolicyExampleView
+from questionnaires.selectors import PolicyExampleView, version_content
 
 from . import selectors
 from .charts import spec as charts
@@ -238,6 +238,8 @@ def cached_action_plan(
     if default_storage.exists(name):
         return name
     assessment = load() if load else selectors.assessment_for(user, state.assessment_id)
+    # The file is named for the texts revision in ``state``: render with texts at least as new.
+    version_content(state.version_id, texts_revision=state.texts_revision)
     pdf = render_action_plan(assessment, language)
     # Two requests may build the same file at once: the second keeps the first's, rather than
     # letting the storage invent another name.

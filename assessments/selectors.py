@@ -237,6 +237,7 @@ class QuestionnairePageState:
     is_submitted: bool
     answers: dict[str, list[str]]
     prefilled: frozenset[str]
+    texts_revision: int = 0  # the version's, for ``version_content``: translations loaded in place
 
 
 def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePageState:
@@ -249,15 +250,16 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
     rows = _visible_assessment_rows(
         user,
         assessment_id,
-        "a.id, a.version_id, a.status, q.code, ans.choice_codes, ans.is_prefilled",
+        "a.id, a.version_id, a.status, v.texts_revision, q.code, ans.choice_codes, ans.is_prefilled",
         lambda quote: (
+            f"JOIN {quote(QuestionnaireVersion._meta.db_table)} v ON v.id = a.version_id "
             f"LEFT JOIN {quote(Answer._meta.db_table)} ans ON ans.assessment_id = a.id "
             f"LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = ans.question_id"
         ),
     )
     answers: dict[str, list[str]] = {}
     prefilled: set[str] = set()
-    for _id, _version, _status, code, codes, is_prefilled in rows:
+    for _id, _version, _status, _revision, code, codes, is_prefilled in rows:
         if code is None:
             continue
         # SQLite hands JSON back as text, PostgreSQL's driver as Python objects.
@@ -271,6 +273,7 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
         is_submitted=first[2] == Assessment.Status.SUBMITTED,
         answers=answers,
         prefilled=frozenset(prefilled),
+        texts_revision=first[3],
     )
 
 
@@ -356,6 +359,21 @@ def peer_statistics_generation() -> str:
     return str(newest) if newest else "none"
 
 
+def _in_utc(value: datetime | str | None) -> datetime | None:
+    """A timestamp as the ORM gives it (aware, UTC), also when a raw query read it as text (SQLite)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is None:
+        return None
+    return timezone.make_aware(value, UTC) if timezone.is_naive(value) else value.astimezone(UTC)
+
+
+def _instant_text(value: datetime | None) -> str:
+    """One spelling of an instant, whichever way it was read: part of the cached pages' and PDFs'
+    names, which the owner's path (raw SQL) and the advisor's (the ORM) must build alike."""
+    return value.isoformat() if value is not None else ""
+
+
 @dataclass(frozen=True)
 class ResultsPageState:
     assessment_id: int
@@ -366,6 +384,8 @@ class ResultsPageState:
     content_generation: str
     firm_name: str = ""
     submitted_at: datetime | None = None
+    version_id: int = 0
+    texts_revision: int = 0  # the version's, for ``version_content`` (also in ``content_generation``)
 
 
 def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
@@ -381,16 +401,18 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
     (row,) = _visible_assessment_rows(
         user,
         assessment_id,
-        f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}",
+        f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}, a.version_id",
         lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
-    submitted_at = row[5]
-    if isinstance(submitted_at, str):  # SQLite returns text from a raw query
-        submitted_at = parse_datetime(submitted_at)
-    if submitted_at is not None and timezone.is_naive(submitted_at):
-        submitted_at = timezone.make_aware(submitted_at, UTC)
     return ResultsPageState(
-        row[0], row[1] == Assessment.Status.SUBMITTED, str(row[2]), f"{row[3]}.{row[6]}", row[4], submitted_at
+        row[0],
+        row[1] == Assessment.Status.SUBMITTED,
+        _instant_text(_in_utc(row[2])),
+        f"{row[3]}.{row[6]}",
+        row[4],
+        _in_utc(row[5]),
+        version_id=row[7],
+        texts_revision=row[6],
     )
 
 
@@ -401,10 +423,12 @@ def results_state_of(assessment: Assessment) -> ResultsPageState:
     return ResultsPageState(
         assessment.pk,
         assessment.is_submitted,
-        str(assessment.firm.updated_at),
+        _instant_text(_in_utc(assessment.firm.updated_at)),
         f"{newest_action.first()}.{texts_revision}",
         assessment.firm.name,
         assessment.submitted_at,
+        version_id=assessment.version_id,
+        texts_revision=texts_revision,
     )
 
 

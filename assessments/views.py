@@ -96,7 +96,7 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
         return _save_pillar_page(request, assessment_id, pillar_code)
     # The hot path: one query for the assessment and its answers, the page pre-rendered.
     state = selectors.questionnaire_page_state(request.user, assessment_id)
-    content = version_content(state.version_id)
+    content = version_content(state.version_id, texts_revision=state.texts_revision)
     pillar = content.pillar(pillar_code)
     if pillar is None:
         raise Http404("No such pillar.")

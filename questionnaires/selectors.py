@@ -77,6 +77,8 @@ class VersionContent:
     pillars: tuple[PillarView, ...]
     spec: QuestionnaireSpec
     question_ids: dict[str, int]  # stable code -> database id, for writing answers
+    # The version's texts revision when read: translations loaded in place raise it.
+    texts_revision: int = 0
 
     def pillar(self, code: str) -> PillarView | None:
         for pillar in self.pillars:
@@ -98,10 +100,18 @@ _cache: dict[int, VersionContent] = {}
 _cache_lock = threading.Lock()
 
 
-def version_content(version_id: int) -> VersionContent:
-    """The whole content of a version as immutable plain data (cached when published)."""
+def version_content(version_id: int, texts_revision: int | None = None) -> VersionContent:
+    """The whole content of a version as immutable plain data (cached when published).
+
+    A published version's codes and English never change, but translations are loaded into it
+    in place, raising its ``texts_revision`` (``questionnaires.services``), and every process
+    keeps its own cache. So a caller that has just read the version's current revision from the
+    database (the questionnaire and results pages and the PDF read it with their access query)
+    passes it: a cached copy of an older revision is then read again, and replaced for every
+    later caller in this process. Callers that need only codes and scores pass nothing.
+    """
     cached = _cache.get(version_id)
-    if cached is not None:
+    if cached is not None and (texts_revision is None or cached.texts_revision >= texts_revision):
         return cached
     content = _build_version_content(version_id)
     if content.is_published:
@@ -182,6 +192,7 @@ def _build_version_content(version_id: int) -> VersionContent:
         pillars=pillar_views,
         spec=spec,
         question_ids={q.code: q.id for q in questions},
+        texts_revision=version.texts_revision,
     )
 
 
@@ -302,6 +313,7 @@ class ActionSetView:
     policy_catalogue: str
     actions: dict[str, ActionView]  # by code, in content order
     rules: tuple[ActionRule, ...]
+    texts_revision: int = 0  # of the version, when read (translations of actions and examples raise it)
 
 
 _action_sets: dict[str, ActionSetView] = {}
@@ -310,14 +322,21 @@ _action_sets: dict[str, ActionSetView] = {}
 def action_set_for(version_id: int) -> ActionSetView | None:
     """The most recently loaded action set of a questionnaire version (None if it has none).
 
-    One query for the label; a loaded set never changes, so its content is then read once per
-    process.
+    One query for the label and the version's texts revision; a loaded set's codes and English
+    never change, so its content is then read once per process and texts revision (loading
+    translations of its actions or of its policy examples in place raises the revision).
     """
-    label = Action.objects.filter(version_id=version_id).order_by("-id").values_list("action_set", flat=True).first()
-    if label is None:
+    newest = (
+        Action.objects.filter(version_id=version_id)
+        .order_by("-id")
+        .values_list("action_set", "version__texts_revision")
+        .first()
+    )
+    if newest is None:
         return None
+    label, texts_revision = newest
     cached = _action_sets.get(label)
-    if cached is not None:
+    if cached is not None and cached.texts_revision >= texts_revision:
         return cached
     actions = list(Action.objects.filter(action_set=label).order_by("position"))
     catalogue = actions[0].policy_catalogue
@@ -351,6 +370,7 @@ def action_set_for(version_id: int) -> ActionSetView | None:
             for a in actions
         },
         rules=tuple(action_rule(a) for a in actions),
+        texts_revision=texts_revision,
     )
     with _cache_lock:
         _action_sets[label] = view

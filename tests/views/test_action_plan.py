@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
-from assessments import pdf
+from assessments import pdf, selectors
 from assessments.models import Assessment, Firm
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
@@ -196,6 +196,24 @@ class TestCache:
         (tmp_path / "actions-2.yaml").write_text(newer)
         action_set_load(path=tmp_path / "actions-2.yaml")
         assert "Climb the cyber ladder" in " ".join(pdf_text(download(owner_client, weak)).split())
+
+    def test_the_owner_and_an_advisor_name_the_same_file(
+        self, weak: Assessment, owner_client: Client, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        """The owner's state is read by raw SQL, the advisor's and the ZIP's by the ORM: one file.
+
+        Once, on SQLite, one spelt the firm's last change with "+00:00" and the other without:
+        two names, and each build deleted the other's file (a ZIP then lost it mid-way)."""
+        owner = weak.firm.members.get()
+        as_owner = selectors.results_page_state(owner, weak.pk)
+        as_advisor = selectors.results_state_of(Assessment.objects.select_related("firm").get(pk=weak.pk))
+        assert as_owner.firm_updated_at == as_advisor.firm_updated_at
+        assert as_owner.submitted_at == as_advisor.submitted_at
+        assert pdf.document_identity(as_owner, "en") == pdf.document_identity(as_advisor, "en")
+        download(owner_client, weak)
+        built = list((Path(settings.MEDIA_ROOT) / "action-plans" / str(weak.pk) / "en").iterdir())
+        name = pdf.cached_action_plan(None, as_advisor, "en", load=lambda: weak)
+        assert [Path(name).name] == [path.name for path in built]  # served from the owner's build
 
     def test_one_file_per_language(self, weak: Assessment, owner_client: Client, settings) -> None:  # type: ignore[no-untyped-def]
         state = mock.Mock(assessment_id=weak.pk, content_generation="1", firm_updated_at="x")

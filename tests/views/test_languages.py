@@ -23,7 +23,7 @@ from questionnaires.policies import policy_examples_load
 from questionnaires.selectors import version_content
 from questionnaires.services import questionnaire_version_load
 from tests.factories import FirmFactory, UserFactory
-from tests.helpers import REAL_QUESTIONNAIRE, SMALL_QUESTIONNAIRE, pdf_text
+from tests.helpers import REAL_QUESTIONNAIRE, SMALL_QUESTIONNAIRE, answer_everything, pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -144,13 +144,40 @@ class TestContentInTheChosenLanguage:
 
 
 class TestTranslationsOfLoadedContent:
-    def translated_copy(self, tmp_path: Path) -> Path:
+    def translated_copy(self, tmp_path: Path, prefix: str = "FR") -> Path:
         source = SMALL_QUESTIONNAIRE.read_text(encoding="utf-8")
         fields = content_texts.text_fields(source)
-        merged = content_texts.merge(source, "fr", {f.id: f"FR {f.texts['en']}" for f in fields})
-        target = tmp_path / "questionnaire-small-fr.yaml"
+        merged = content_texts.merge(source, "fr", {f.id: f"{prefix} {f.texts['en']}" for f in fields})
+        target = tmp_path / f"questionnaire-small-{prefix}.yaml"
         target.write_text(merged, encoding="utf-8")
         return target
+
+    def test_a_running_process_serves_translations_loaded_after_it_cached_the_content(
+        self, draft: Assessment, owner_client: Client, tmp_path: Path
+    ) -> None:
+        """Every process caches the content; another process (the loader) updates the texts in
+        place. Pages, results and the PDF must follow at once, and no PDF may be stored under the
+        new texts' name with the old texts in it."""
+        switch(owner_client, "fr")
+        page_url = reverse("assessments:pillar", kwargs={"assessment_id": draft.pk, "pillar_code": "skills"})
+        question = version_content(draft.version_id).pillar("skills").questions[0].text["en"]
+        page = owner_client.get(page_url)
+        assert page.status_code == 200 and question in page.content.decode()  # cached, in English
+        assert questionnaire_version_load(path=self.translated_copy(tmp_path)).action == "translations updated"
+        assert f"FR {question}" in owner_client.get(page_url).content.decode()
+
+        answer_everything(owner_client, draft)
+        assert owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk})).status_code == 302
+        results_url = reverse("assessments:results", kwargs={"assessment_id": draft.pk})
+        pdf_url = reverse("assessments:action_plan_pdf", kwargs={"assessment_id": draft.pk})
+        title = version_content(draft.version_id).pillar("skills").title["en"]
+        assert f"FR {title}" in owner_client.get(results_url).content.decode()  # cached body and content
+        assert f"FR {title}" in pdf_text(b"".join(owner_client.get(pdf_url).streaming_content))
+        assert questionnaire_version_load(path=self.translated_copy(tmp_path, "FR2")).action == "translations updated"
+        results = owner_client.get(results_url)
+        assert results.status_code == 200 and f"FR2 {title}" in results.content.decode()
+        pdf = pdf_text(b"".join(owner_client.get(pdf_url).streaming_content))
+        assert f"FR2 {title}" in pdf and f"FR {title}" not in pdf
 
     def test_translations_are_added_to_a_published_version_in_place(
         self, version: QuestionnaireVersion, tmp_path: Path
