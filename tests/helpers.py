@@ -6,12 +6,14 @@ Test modules import from here (and from ``tests.factories``), never from one ano
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -31,6 +33,22 @@ DATA = Path(__file__).parent / "data"
 SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
 REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content" / "readiness-2026.1.yaml"
 PILLARS = ("skills", "data", "cyber", "ai", "green")
+# The seed documents and Eurostat's exports, in the workspace beside the checkout, not in it.
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_folder(name: str) -> Path:
+    """A folder of ``../shared``, for the tests that check the content against its sources.
+
+    Without it the test is skipped on a developer's clone, but fails under CI (``CI=true``): a
+    skip there would hide that the check never ran."""
+    folder = SHARED / name
+    if not folder.is_dir():
+        message = f"{folder} is missing: the content's sources sit in ../shared beside the checkout"
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(message + " (CI=true: a missing input fails instead of skipping)")
+        pytest.skip(message)
+    return folder
 
 
 # --- The questionnaire, through the views -------------------------------------------------------
@@ -129,6 +147,18 @@ def demo_site() -> dict[str, Any]:
 
 
 # --- In a real browser ---------------------------------------------------------------------------
+
+
+def open_page(page: Any, url: str) -> None:
+    """Go to ``url`` and wait for it to be drawn (charts included), after checking that the
+    page itself answered 200 at that very URL: a 404, a 500 or a redirect to the login page
+    would otherwise pass every check made on the page."""
+    response = page.goto(url)
+    assert response is not None and response.status == 200, (url, response and response.status)
+    assert page.url == url, (url, page.url)
+    page.wait_for_load_state("load")
+    if page.locator(".chart-canvas").count():
+        page.wait_for_function("document.querySelectorAll('.chart-canvas.is-charted').length > 0")
 
 
 def log_in(page: Any, base: str, email: str) -> None:

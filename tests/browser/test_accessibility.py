@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
-from tests.helpers import log_in, page_types
+from tests.helpers import log_in, open_page, page_types
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -31,13 +31,6 @@ def axe_violations(page: Any) -> list[str]:
     ]
 
 
-def load(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_load_state("load")
-    if page.locator(".chart-canvas").count():
-        page.wait_for_function("document.querySelectorAll('.chart-canvas.is-charted').length > 0")
-
-
 def each_page(browser: Any, demo: dict[str, Any], check: Any, *, width: int = 1280, language: str = "en") -> dict:
     """Run ``check(page)`` on every page type as the right user; {path: problems} of those with any."""
     context = browser.new_context(viewport={"width": width, "height": 800})
@@ -51,7 +44,7 @@ def each_page(browser: Any, demo: dict[str, Any], check: Any, *, width: int = 12
         if who:
             log_in(page, base, who)
         for path in paths:
-            load(page, base + path)
+            open_page(page, base + path)
             found = check(page)
             if found:
                 problems[path] = found

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import log_in, page_types
+from tests.helpers import log_in, open_page, page_types
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,10 +22,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 
 def visit(page: Any, url: str) -> list[str]:
-    page.goto(url)
-    page.wait_for_load_state("load")
-    if page.locator(".chart-canvas").count():
-        page.wait_for_function("document.querySelectorAll('.chart-canvas.is-charted').length > 0")
+    open_page(page, url)
     return page.evaluate("window.__cspViolations")
 
 
