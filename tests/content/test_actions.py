@@ -16,13 +16,13 @@ from questionnaires.models import Action
 from questionnaires.policies import parse_policy_examples, policy_examples_load
 from questionnaires.recommendations import TRIGGER_LEVELS
 from questionnaires.services import questionnaire_version_load
+from tests.helpers import shared_folder
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SMALL = DATA / "actions-small.yaml"
 CONTENT = Path(__file__).resolve().parents[2] / "questionnaires" / "content"
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 SEED_NAMES = {
     "000_7b14055dea39cffc.txt",
     "001_45476b91a6a569c3.txt",
@@ -176,11 +176,11 @@ def test_every_citation_names_a_seed_file() -> None:
         assert names and names <= SEED_NAMES, where
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside this checkout")
 def test_every_citation_resolves_in_its_seed_file() -> None:
     """Paragraph numbers exist in the seed, and quoted section headings appear in it."""
-    texts = {name: " ".join((SEEDS / name).read_text(encoding="utf-8").split()) for name in SEED_NAMES}
-    raw = {name: (SEEDS / name).read_text(encoding="utf-8") for name in SEED_NAMES}
+    seeds = shared_folder("seeds")
+    texts = {name: " ".join((seeds / name).read_text(encoding="utf-8").split()) for name in SEED_NAMES}
+    raw = {name: (seeds / name).read_text(encoding="utf-8") for name in SEED_NAMES}
     for where, source in _citations():
         for name, rest in re.findall(r"(\d{3}_[0-9a-f]{16}\.txt),([^;]*)", source):
             for number in re.findall(r"¶(\d+)", rest):

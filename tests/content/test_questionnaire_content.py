@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from questionnaires.loader import KNOWN_PILLARS, parse_questionnaire_file
-from tests.helpers import REAL_QUESTIONNAIRE
+from tests.helpers import REAL_QUESTIONNAIRE, shared_folder
 
-SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "seeds"
 SEED_NAMES = {
     "000_7b14055dea39cffc.txt",
     "001_45476b91a6a569c3.txt",
@@ -44,12 +42,12 @@ def test_every_question_cites_a_seed_and_all_four_seeds_are_used(content) -> Non
     assert set(cited) == SEED_NAMES
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the seed documents are not beside this checkout")
 def test_cited_paragraph_numbers_exist_in_the_seed(content) -> None:  # type: ignore[no-untyped-def]
+    seeds = shared_folder("seeds")
     for pillar in content.pillars:
         for question in pillar.questions:
             for name, rest in re.findall(r"(\d{3}_[0-9a-f]{16}\.txt),([^;]*)", question.source):
-                text = (SEEDS / name).read_text(encoding="utf-8")
+                text = (seeds / name).read_text(encoding="utf-8")
                 for number in re.findall(r"¶(\d+)", rest):
                     assert re.search(rf"(^|\n)\s*(-\s*)?{number}\.", text), f"{question.code}: ¶{number} not in {name}"
 

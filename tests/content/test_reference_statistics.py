@@ -33,10 +33,9 @@ from questionnaires.official import (
 from questionnaires.scoring import CHECKLIST, DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 from questionnaires.selectors import INDICATORS_FILE, official_reference_for
 from readiness.models import User
-from tests.helpers import REAL_QUESTIONNAIRE
+from tests.helpers import REAL_QUESTIONNAIRE, shared_folder
 
 REFERENCE = DEFAULT_MANIFEST.parent
-SHARED_REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 SHIPPED_COUNT = 2830 + 80 + 15  # DII export + AI export + our further figures
 
 
@@ -66,10 +65,9 @@ def snapshot() -> list[tuple[object, ...]]:
 
 
 class TestShippedFiles:
-    @pytest.mark.skipif(not SHARED_REFERENCE.is_dir(), reason="the shared reference folder is not beside this checkout")
     @pytest.mark.parametrize("name", ["eurostat_isoc_e_dii.csv", "eurostat_isoc_eb_ai_2025.csv"])
     def test_eurostat_exports_are_copied_verbatim(self, name: str) -> None:
-        assert (REFERENCE / name).read_bytes() == (SHARED_REFERENCE / name).read_bytes()
+        assert (REFERENCE / name).read_bytes() == (shared_folder("reference") / name).read_bytes()
 
     def test_further_figures_match_the_reference_readme(self) -> None:
         rows = list(csv.DictReader(StringIO((REFERENCE / "eu27_further_figures.csv").read_text(encoding="utf-8"))))
