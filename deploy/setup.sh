@@ -25,7 +25,7 @@ os_id() { . /etc/os-release 2>/dev/null && echo "${ID:-unknown}"; }
 # --- system packages -------------------------------------------------------------
 # Pango/HarfBuzz/fonts for WeasyPrint (PDF: Liberation Sans, DejaVu Sans for the glyphs it lacks),
 # poppler-utils to check PDFs in tests, PostgreSQL's server for the suite's second run (deploy/with-postgres.sh),
-# chromium for browser tests.
+# chromium for browser tests, a Java runtime for the Nu HTML checker (vnu.jar) that checks every page's HTML.
 # gettext compiles the interface's translations (locale/*/LC_MESSAGES/django.po -> .mo).
 RUNTIME_PKGS=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation fonts-dejavu-core gettext)
 TEST_PKGS=(poppler-utils postgresql)
@@ -55,6 +55,8 @@ ensure_system_packages() {
     # Debian ships a real chromium package; on Ubuntu it is a snap stub, so Playwright's
     # own Chromium build is installed later instead (see ensure_browser).
     if [ "$(os_id)" = debian ] && ! command -v chromium >/dev/null 2>&1; then wanted+=(chromium); fi
+    # Any Java runtime will do (8 or newer), whichever package brought it: the default one only when there is none.
+    if ! command -v java >/dev/null 2>&1; then wanted+=(default-jre-headless); fi
   fi
   # shellcheck disable=SC2207
   local todo=($(missing_pkgs "${wanted[@]}"))

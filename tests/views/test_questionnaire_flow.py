@@ -231,8 +231,10 @@ class TestBadInput:
         anchor = dom_id("skills.ladder")
         assert f'href="#{anchor}"' in summary.group(0)
         fieldset = re.search(rf'<fieldset[^>]*id="{anchor}"[^>]*>', html)
-        assert fieldset and f"{anchor}-error" in fieldset.group(0)
-        assert f'id="{anchor}-error"' in html  # the message the question is described by
+        assert fieldset and re.search(rf'aria-describedby="[^"]*\b{anchor}-errors\b', fieldset.group(0))
+        # The box the question is described by holds the message.
+        box = re.search(rf'<div id="{anchor}-errors">(.*?)</div>\s*<div class="choices', html, re.S)
+        assert box and f'id="{anchor}-error"' in box.group(1) and "not one of the choices" in box.group(1)
 
     def test_choice_of_another_question_is_a_form_error_and_nothing_is_lost(
         self, draft: Assessment, owner_client: Client
