@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -10,6 +11,7 @@ from questionnaires.recommendations import (
     ActionRule,
     AnswerTrigger,
     TriggeredAction,
+    action_rule,
     answer_matches,
     gap_answers,
     prioritise,
@@ -130,6 +132,50 @@ class TestTriggers:
         ghost = rule("ghost", answers=(AnswerTrigger("cyber.ghost", choices=frozenset({"none"})),))
         assert fire([ghost], {"cyber.backup": ["none"]}) == {}
 
+    def test_a_rule_that_does_not_fire_does_not_stop_the_rules_after_it(self) -> None:
+        answers = {"cyber.backup": ["none"], "cyber.controls": ["alpha"]}  # 11.1: beginner
+        rules = [
+            rule("wrong_level", levels=frozenset({"advanced"})),
+            rule("no_gap", answers=(CONTROLS_GAP,)),  # alpha is ticked
+            rule("untriggered"),
+            rule("starter", levels=frozenset({"beginner"})),
+        ]
+        assert set(fire(rules, answers)) == {"starter"}
+
+    def test_an_unknown_question_does_not_hide_the_rules_other_answers(self) -> None:
+        ghost = AnswerTrigger("cyber.ghost", choices=frozenset({"none"}))
+        fired = fire([rule("backup", answers=(ghost, BACKUP_GAP))], {"cyber.backup": ["none"]})
+        assert fired["backup"].because == ("cyber.backup",)
+
+    def test_a_fired_action_carries_its_rule_and_a_zero_answer_is_a_whole_gap(self) -> None:
+        # Backups (weight 2) score 0, the checklist is complete: pillar 33.3, so the pillar's gap
+        # is 0.667, but the answer that triggered the action falls short by all of it (1.0).
+        answers = {"cyber.backup": ["none"], "cyber.controls": ["alpha", "beta", "gamma"]}
+        backups = rule("backups", effort="medium", impact="medium", horizon="long", position=7, answers=(BACKUP_GAP,))
+        assert fire([backups], answers)["backups"] == TriggeredAction(
+            code="backups",
+            pillar="cyber",
+            effort="medium",
+            impact="medium",
+            horizon="long",
+            gap=1.0,
+            priority=2.0,
+            by_level=False,
+            because=("cyber.backup",),
+            position=7,
+        )
+
+    def test_in_a_pillar_without_a_score_the_gap_is_the_answers_shortfall(self) -> None:
+        spec = QuestionnaireSpec(
+            "t", (PillarSpec("ai", (_ladder("ai.stage"), _ladder("ai.skills"), _ladder("ai.data"))),)
+        )
+        answers = {"ai.stage": ["some"]}  # one of three answered: not enough answers
+        scores = score_assessment(spec, answers)
+        assert scores.pillar("ai").score is None
+        stage = rule("stage", pillar="ai", answers=(AnswerTrigger("ai.stage", choices=frozenset({"some"})),))
+        [fired] = triggered_actions([stage], spec, scores, answers)
+        assert (fired.gap, fired.priority) == (0.5, 1.5)
+
     def test_gap_is_the_larger_of_pillar_and_answer_shortfall(self) -> None:
         answers = {"cyber.backup": ["full"], "cyber.controls": ["beta", "gamma"]}  # pillar 88.9
         fired = fire([rule("alpha", answers=(CONTROLS_GAP,)), rule("untriggered")], answers)
@@ -170,6 +216,10 @@ class TestPrioritise:
             random.shuffle(actions)
             assert [a.code for a in prioritise(actions, ["cyber", "ai"])] == ["cyber_a", "ai_a", "ai_b"]
 
+    def test_pillars_outside_the_given_order_come_last_on_a_tie(self) -> None:
+        actions = [_t("green", 1.0, pillar="green"), _t("ai", 1.0, pillar="ai"), _t("cyber", 1.0, pillar="cyber")]
+        assert [a.code for a in prioritise(actions, ["cyber", "ai"])] == ["cyber", "ai", "green"]
+
     def test_impact_weighs_the_gap(self) -> None:
         # Impact times gap, where each gap is at least the pillar's (0.75 here).
         rules = [
@@ -191,3 +241,49 @@ def test_gap_answers_lists_the_costliest_answers_first() -> None:
     answers = {"cyber.backup": ["none"], "cyber.controls": ["alpha"]}
     assert gap_answers(SPEC, "cyber", answers) == [("cyber.backup", 0.0), ("cyber.controls", pytest.approx(1 / 3))]
     assert gap_answers(SPEC, "nope", answers) == []
+
+
+def test_gap_answers_skip_unanswered_questions() -> None:
+    assert gap_answers(SPEC, "cyber", {"cyber.controls": [DONT_KNOW]}) == [("cyber.controls", 0.0)]
+
+
+def test_gap_answers_rank_by_weighted_loss_not_by_score() -> None:
+    # A light question wholly missed (loses 1 x 1.0) before a heavy one nearly done (2 x 0.25).
+    heavy = QuestionSpec(
+        "p.heavy",
+        LADDER,
+        (ChoiceSpec("none", score=0.0), ChoiceSpec("most", score=0.75), ChoiceSpec("full", score=1.0)),
+        2.0,
+    )
+    spec = QuestionnaireSpec("t", (PillarSpec("p", (heavy, _ladder("p.light"))),))
+    answers = {"p.heavy": ["most"], "p.light": ["none"]}
+    assert gap_answers(spec, "p", answers, below=0.8) == [("p.light", 0.0), ("p.heavy", 0.75)]
+
+
+def test_a_stored_action_becomes_its_rule() -> None:
+    stored = SimpleNamespace(
+        code="backups",
+        pillar="cyber",
+        effort="medium",
+        impact="high",
+        horizon="short",
+        levels=["beginner", "developing"],
+        answer_triggers=[
+            {"question": "cyber.backup", "choices": ["none", "some"]},
+            {"question": "cyber.controls", "missing": ["alpha"]},
+        ],
+        position=4,
+    )
+    assert action_rule(stored) == ActionRule(
+        code="backups",
+        pillar="cyber",
+        effort="medium",
+        impact="high",
+        horizon="short",
+        levels=frozenset({"beginner", "developing"}),
+        answers=(
+            AnswerTrigger("cyber.backup", choices=frozenset({"none", "some"})),
+            AnswerTrigger("cyber.controls", missing=frozenset({"alpha"})),
+        ),
+        position=4,
+    )

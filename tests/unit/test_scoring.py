@@ -17,6 +17,7 @@ from questionnaires.scoring import (
     QuestionnaireSpec,
     QuestionSpec,
     level_for,
+    level_table,
     normalise_answer,
     pillar_result,
     question_score,
@@ -92,6 +93,10 @@ class TestQuestionScore:
     def test_none_of_these_scores_zero(self) -> None:
         assert question_score(checklist("q"), [NONE_OF_THESE]) == 0.0
 
+    def test_checklist_whose_items_carry_no_weight_scores_zero(self) -> None:
+        # Nothing to earn: a gap, as for "none of these", rather than full marks or a crash.
+        assert question_score(checklist("q", weights=(0.0, 0.0)), ["i0"]) == 0.0
+
     def test_not_applicable_and_unanswered_do_not_count(self) -> None:
         assert question_score(ladder("q", na=True), [NOT_APPLICABLE]) is None
         assert question_score(ladder("q"), []) is None
@@ -107,14 +112,17 @@ class TestQuestionScore:
         with pytest.raises(InvalidAnswer) as error:
             question_score(ladder("q"), answer)
         assert error.value.reason == reason
+        # The message names the question (the log and the loader's report read it).
+        assert str(error.value) in ("nope is not a choice of q", "q takes only one answer")
 
     def test_exclusive_options_cannot_be_combined(self) -> None:
         with pytest.raises(InvalidAnswer) as error:
             normalise_answer(checklist("q"), ["i0", DONT_KNOW])
         assert error.value.reason == "exclusive"
+        assert str(error.value) == "q: an exclusive option was combined with other answers"
 
     def test_not_applicable_only_where_offered(self) -> None:
-        with pytest.raises(InvalidAnswer):
+        with pytest.raises(InvalidAnswer, match=f"^{NOT_APPLICABLE} is not a choice of q$"):
             normalise_answer(ladder("q", na=False), [NOT_APPLICABLE])
 
     def test_normalise_orders_and_deduplicates(self) -> None:
@@ -144,6 +152,8 @@ class TestPillar:
             pillar, {"a": ["r2"], "b": [NOT_APPLICABLE], "c": [NOT_APPLICABLE], "d": [NOT_APPLICABLE]}
         )
         assert result.score is None and result.level is None and not result.sufficient
+        # The page still says how far the firm got: 4 questions, 4 answered (N/A too), 1 counts.
+        assert (result.total, result.answered, result.applicable) == (4, 4, 1)
 
     def test_exactly_half_applicable_is_enough(self) -> None:
         pillar = PillarSpec("p", (ladder("a"), ladder("b"), ladder("c", na=True), ladder("d", na=True)))
@@ -153,6 +163,10 @@ class TestPillar:
     def test_unanswered_questions_count_as_missing(self) -> None:
         pillar = PillarSpec("p", (ladder("a"), ladder("b"), ladder("c")))
         assert pillar_result(pillar, {"a": ["r2"]}).score is None
+
+    def test_a_pillar_of_one_answered_question_has_its_score(self) -> None:
+        result = pillar_result(PillarSpec("p", (ladder("a"),)), {"a": ["r1"]})
+        assert (result.score, result.level) == (50.0, "intermediate")
 
 
 class TestLevels:
@@ -175,8 +189,17 @@ class TestLevels:
         assert level_for(score) == level
 
     def test_out_of_range_is_an_error(self) -> None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"^score 100\.1 outside \[0, 100\]$"):
             level_for(100.1)
+
+    def test_level_table_lists_the_levels_from_beginner_up(self) -> None:
+        assert level_table() == [
+            ("beginner", "Beginner", (0.0, 20.0)),
+            ("developing", "Developing", (20.0, 40.0)),
+            ("intermediate", "Intermediate", (40.0, 60.0)),
+            ("advanced", "Advanced", (60.0, 80.0)),
+            ("leading", "Leading", (80.0, 100.0)),
+        ]
 
     def test_rounding_is_half_up_so_shown_score_and_level_agree(self) -> None:
         assert round_score(59.95) == 60.0
@@ -221,6 +244,19 @@ class TestAssessment:
         result = score_assessment(spec, answers)
         assert result.overall is None and result.overall_level is None
 
+    def test_overall_when_exactly_half_the_pillar_weight_has_a_score(self) -> None:
+        # Mirrors the pillar rule: half is enough. Here one pillar of two, each of weight 1.
+        spec = QuestionnaireSpec("t", (PillarSpec("a", (ladder("a.q"),)), PillarSpec("b", (ladder("b.q"),))))
+        result = score_assessment(spec, {"a.q": ["r1"]})
+        assert result.pillar("b").score is None
+        assert (result.overall, result.overall_level) == (50.0, "intermediate")
+
+    def test_overall_of_a_single_pillar_is_its_score(self) -> None:
+        spec = QuestionnaireSpec("t", (PillarSpec("only", (ladder("q"), checklist("c"))),))
+        result = score_assessment(spec, {"q": ["r2"], "c": ["i1"]})  # (1 + 0.25) / 2
+        assert result.overall == result.pillar("only").score == 62.5
+        assert result.overall_level == "advanced"
+
     def test_recomputation_is_deterministic(self) -> None:
         spec = questionnaire()
         answers = best_answers(spec)
@@ -228,5 +264,5 @@ class TestAssessment:
         assert score_assessment(spec, answers) == score_assessment(spec, dict(reversed(list(answers.items()))))
 
     def test_answers_to_unknown_questions_are_refused(self) -> None:
-        with pytest.raises(InvalidAnswer):
+        with pytest.raises(InvalidAnswer, match=r"answers to questions not in version .*: skills\.zzz$"):
             score_assessment(questionnaire(), {"skills.zzz": ["r0"]})
