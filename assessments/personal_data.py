@@ -27,6 +27,7 @@ from readiness.models import User
 from . import pdf, plugins
 from .models import Answer, Assessment, Firm, Membership, PillarScore
 from .peer_statistics import peer_statistics_refresh
+from .spreadsheet_cells import spreadsheet_safe
 
 
 def iso_or_none(value: Any) -> str | None:
@@ -102,7 +103,8 @@ def personal_data_csv_zip(export: Mapping[str, Any]) -> bytes:
             text = io.StringIO()
             writer = csv.writer(text)
             writer.writerow(header)
-            writer.writerows(rows)
+            # Firm names, regions and e-mail addresses are typed by people: never a formula.
+            writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
             archive.writestr(name, text.getvalue())
     return buffer.getvalue()
 

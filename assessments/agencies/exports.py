@@ -12,6 +12,10 @@ from typing import IO, Any
 
 import xlsxwriter
 
+from assessments.spreadsheet_cells import spreadsheet_safe
+
+__all__ = ["spreadsheet_safe", "xlsx_file"]
+
 # Excel's own limits; a sheet name may not contain []:*?/\
 MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})
@@ -39,14 +43,3 @@ def xlsx_file(header: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: st
     workbook.close()
     handle.seek(0)
     return handle
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (a firm named "=HYPERLINK(...)") gets a
-    leading apostrophe, shown as text; numbers and everything else pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

@@ -65,6 +65,19 @@ def test_the_csv_export_is_a_zip_of_tables(submitted: Assessment, owner_client: 
             "choices": "alpha|beta|gamma"} in answers  # fmt: skip
 
 
+def test_the_csv_tables_neutralise_formulas(submitted: Assessment, owner_client: Client) -> None:
+    """As the agency's CSV does: a name someone typed never runs as a formula in a spreadsheet."""
+    Firm.objects.filter(pk=submitted.firm_id).update(name='=HYPERLINK("http://evil.example","Click")', region="+1")
+    response = owner_client.get(reverse("assessments:my_data_download", kwargs={"kind": "csv"}))
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    for name in archive.namelist():
+        for row in csv.reader(io.StringIO(archive.read(name).decode())):
+            assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row), (name, row)
+    [firm] = list(csv.DictReader(io.StringIO(archive.read("firms.csv").decode())))
+    assert firm["firm"] == '\'=HYPERLINK("http://evil.example","Click")' and firm["region"] == "'+1"
+
+
 def test_an_unknown_format_is_404_and_anonymous_must_log_in(owner_client: Client, client: Client) -> None:
     assert owner_client.get("/app/my-data/download.xml").status_code == 404
     response = client.get(reverse("assessments:my_data_download", kwargs={"kind": "json"}))
