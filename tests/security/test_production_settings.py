@@ -117,3 +117,14 @@ def test_cookies_are_secure_and_http_only(responses: list[dict]) -> None:
     assert login["status"] == 302
     session = login["cookies"]["sessionid"]
     assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+def test_the_compose_file_publishes_the_app_on_loopback_only() -> None:
+    """The TLS proxy in front is the only way in: no container port is published on all addresses."""
+    import yaml
+
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "deploy" / "compose.yaml").read_text())
+    published = [
+        (name, str(port)) for name, service in compose["services"].items() for port in service.get("ports", [])
+    ]
+    assert published == [("web", "127.0.0.1:8000:8000")]
