@@ -122,16 +122,25 @@ class AgencyConsent(models.Model):
 
 
 class AccessLogEntry(models.Model):
-    """An advisor looked at a firm's results or downloaded its PDF: the firm can see each one."""
+    """An advisor reached a firm's data: looked at it, downloaded it or took it away in bulk.
+
+    The firm sees every entry (grouped by advisor and day under "Sharing"): opening the client
+    page, the results, the PDF, and each export (CSV, Excel, the ZIP of action plans) that
+    included the firm.
+    """
 
     class Action(models.TextChoices):
         VIEWED_RESULTS = "viewed_results", _("viewed the results")
         DOWNLOADED_PDF = "downloaded_pdf", _("downloaded the action plan")
+        VIEWED_CLIENT = "viewed_client", _("opened the client page")
+        EXPORTED = "exported", _("exported the scores and answers (CSV or Excel)")
+        ZIPPED = "zipped_plan", _("put the action plan in a ZIP of all clients' plans")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="access_log")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    # The assessment seen or exported; none when the firm had no submitted assessment yet.
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     action = models.CharField(max_length=16, choices=Action.choices)
     at = models.DateTimeField(auto_now_add=True)
 

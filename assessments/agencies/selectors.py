@@ -18,7 +18,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -144,6 +145,24 @@ def consent_of(firm: Firm, consent_id: int) -> AgencyConsent:
 
 def access_log_of(firm: Firm) -> QuerySet[AccessLogEntry]:
     return AccessLogEntry.objects.filter(firm=firm).select_related("agency", "user", "assessment")
+
+
+def access_log_by_advisor_and_day(firm: Firm) -> QuerySet[AccessLogEntry, dict[str, Any]]:
+    """The firm's access log grouped by day (in the reader's time zone), agency, advisor and
+    action, newest first: {"day", "agency", "advisor", "action", "times", "last"} per group.
+    Exports write one entry per firm each time, so a busy advisor's day reads as one line."""
+    return (
+        AccessLogEntry.objects.filter(firm=firm)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("day", "action", agency_name=F("agency__name"), advisor=F("user__email"))
+        .annotate(times=Count("id"), last=Max("at"))
+        .order_by("-day", "-last", "agency_name", "advisor", "action")
+    )
+
+
+def client_export_entries(agency: Agency, filters: DashboardFilters) -> QuerySet[Firm, tuple[int, int | None]]:
+    """(firm id, latest submitted assessment id) of every client an export with ``filters`` holds."""
+    return clients(agency, filters).order_by().values_list("id", "latest_id")
 
 
 # --- The dashboard -------------------------------------------------------------------------------

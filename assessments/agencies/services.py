@@ -19,14 +19,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, Firm, Membership
+from assessments.models import Firm, Membership
 from readiness.models import User
 
-from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
+from .models import Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
 from .tasks import build_pdf_zip
 
 # Shown on the acceptance page and stored with each consent; change it with the text.
-CONSENT_TEXT_VERSION = "agency-2026.1"
+CONSENT_TEXT_VERSION = "agency-2026.2"  # 2026.2: exports and the client page are in the access log too
 INVITATION_VALID_DAYS = 30
 # Client codes: easy to read out and type (no 0/O, 1/I), 10 characters = 50 bits.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -199,12 +199,6 @@ def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:
         AgencyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=user
         )
-    )
-
-
-def access_log_record(*, agency: Agency, user: User, assessment: Assessment, action: str) -> None:
-    AccessLogEntry.objects.create(
-        firm_id=assessment.firm_id, agency=agency, user=user, assessment=assessment, action=action
     )
 
 

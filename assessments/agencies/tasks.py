@@ -8,6 +8,7 @@ import zipfile
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import F
 from django.tasks import task
 from django.utils import timezone
@@ -17,8 +18,8 @@ from assessments import pdf
 from assessments import selectors as firm_selectors
 from assessments.models import Assessment
 
-from . import selectors
-from .models import PortfolioExport
+from . import access_log, selectors
+from .models import AccessLogEntry, PortfolioExport
 
 logger = logging.getLogger(__name__)
 
@@ -30,13 +31,14 @@ def build_pdf_zip(export_id: int) -> None:
     Each PDF comes from the same cache as a download (built once per assessment and content),
     and the archive is written entry by entry to a temporary file, then put in storage.
     """
-    export = PortfolioExport.objects.select_related("agency").get(pk=export_id)
-    latest_ids = list(
+    export = PortfolioExport.objects.select_related("agency", "requested_by").get(pk=export_id)
+    included = list(
         selectors.clients(export.agency, selectors.DashboardFilters())
         .filter(latest_id__isnull=False)
         .order_by("name", "id")
-        .values_list("latest_id", flat=True)
+        .values_list("id", "latest_id")
     )
+    latest_ids = [assessment_id for _firm_id, assessment_id in included]
     PortfolioExport.objects.filter(pk=export.pk).update(status=PortfolioExport.Status.RUNNING, total=len(latest_ids))
     try:
         with tempfile.TemporaryFile() as handle:
@@ -63,6 +65,11 @@ def build_pdf_zip(export_id: int) -> None:
             status=PortfolioExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
-    PortfolioExport.objects.filter(pk=export.pk).update(
-        status=PortfolioExport.Status.DONE, file_name=saved, finished_at=timezone.now()
-    )
+    with transaction.atomic():
+        # Each firm whose plan is in the file is told (under "Sharing"), as for a download.
+        access_log.access_log_record_many(
+            agency=export.agency, user=export.requested_by, firms=included, action=AccessLogEntry.Action.ZIPPED
+        )
+        PortfolioExport.objects.filter(pk=export.pk).update(
+            status=PortfolioExport.Status.DONE, file_name=saved, finished_at=timezone.now()
+        )

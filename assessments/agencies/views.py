@@ -29,7 +29,7 @@ from assessments.charts.plotly_figures import plotly_figure
 from assessments.pages import results_page_html
 from questionnaires.selectors import policy_examples
 
-from . import exports, selectors, services
+from . import access_log, exports, selectors, services
 from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
 from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
 
@@ -152,10 +152,15 @@ def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: in
 @require_GET
 def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
     member, firm = selectors.client_firm(request.user, agency_id, firm_id)
+    history = selectors.client_history(firm)
+    latest = history.values_list("id", flat=True).first()
+    access_log.access_log_record_many(
+        agency=member.agency, user=request.user, firms=[(firm.pk, latest)], action=AccessLogEntry.Action.VIEWED_CLIENT
+    )
     return render(
         request,
         "agencies/client.html",
-        {"agency": member.agency, "firm": firm, "history": selectors.client_history(firm)},
+        {"agency": member.agency, "firm": firm, "history": history},
     )
 
 
@@ -163,7 +168,7 @@ def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpRes
 @require_GET
 def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
     member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
-    services.access_log_record(
+    access_log.access_log_record(
         agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.VIEWED_RESULTS
     )
     messages.info(
@@ -180,7 +185,7 @@ def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: i
 @require_GET
 def agency_client_pdf(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
     member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
-    services.access_log_record(
+    access_log.access_log_record(
         agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
     )
     state = firm_selectors.results_state_of(assessment)
@@ -194,11 +199,22 @@ class _Echo:
         return value
 
 
+def _log_export(member: AgencyMember, filters: selectors.DashboardFilters) -> None:
+    """Every firm an export holds is told, before a row leaves (the firm sees it under "Sharing")."""
+    access_log.access_log_record_query(
+        agency=member.agency,
+        user=member.user,
+        firms=selectors.client_export_entries(member.agency, filters),
+        action=AccessLogEntry.Action.EXPORTED,
+    )
+
+
 @login_required
 @require_GET
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
     member = selectors.agency_member(request.user, agency_id)
     filters = DashboardFilterForm(request.GET or None).filters()
+    _log_export(member, filters)
     header, rows = selectors.export_rows(member.agency, filters)
     writer = csv.writer(_Echo())
     free_text = [header.index(name) for name in selectors.EXPORT_FREE_TEXT_COLUMNS]
@@ -225,6 +241,7 @@ def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
     """The same rows as the CSV, as an Excel workbook (written row by row, constant memory)."""
     member = selectors.agency_member(request.user, agency_id)
     filters = DashboardFilterForm(request.GET or None).filters()
+    _log_export(member, filters)
     header, rows = selectors.export_rows(member.agency, filters)
     handle = exports.xlsx_file(header, rows, sheet=_("Clients"))
     name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.xlsx"
@@ -320,11 +337,13 @@ def sharing(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         code = services.normalise_code(form.cleaned_data["code"])
         return redirect("agencies:invitation", secret=code)
-    log = Paginator(selectors.access_log_of(firm), 20).get_page(request.GET.get("page"))
+    log = Paginator(selectors.access_log_by_advisor_and_day(firm), 20).get_page(request.GET.get("page"))
+    actions = dict(AccessLogEntry.Action.choices)
+    log_rows = [{**group, "what": actions.get(group["action"], group["action"])} for group in log]
     return render(
         request,
         "agencies/sharing.html",
-        {"firm": firm, "consents": selectors.consents_of(firm), "log": log, "form": form},
+        {"firm": firm, "consents": selectors.consents_of(firm), "log": log, "log_rows": log_rows, "form": form},
     )
 
 

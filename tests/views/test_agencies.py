@@ -8,6 +8,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
 
@@ -438,3 +440,82 @@ class TestWayToTheAgencyPages:
         assert response.status_code == 200
         page = response.content.decode()
         assert "Agency dashboard" not in page and "/app/agency/" not in page
+
+
+class TestTheAccessLogIsComplete:
+    """The firm is told of every way an advisor reaches its data, bulk exports included."""
+
+    def test_the_client_page_every_export_and_the_zip_each_write_an_entry(
+        self,
+        consented: AgencyConsent,
+        submitted: Assessment,
+        agency: Agency,
+        advisor: User,
+        advisor_client: Client,
+        owner_client: Client,
+        version,  # type: ignore[no-untyped-def]
+    ) -> None:
+        from assessments.agencies.models import PortfolioExport
+        from assessments.agencies.tasks import build_pdf_zip
+        from tests.helpers import submitted_with_scores
+
+        bystander = FirmFactory(name="Not A Client Ltd")
+        submitted_with_scores(bystander, version, 50.0)  # never consented to this agency
+        firm = submitted.firm
+        client_page = reverse("agencies:agency_client", kwargs={"agency_id": agency.pk, "firm_id": firm.pk})
+        assert advisor_client.get(client_page).status_code == 200
+        csv_export = advisor_client.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk}))
+        assert csv_export.status_code == 200 and firm.name in b"".join(csv_export.streaming_content).decode()
+        xlsx = advisor_client.get(reverse("agencies:agency_export_xlsx", kwargs={"agency_id": agency.pk}))
+        assert xlsx.status_code == 200 and b"".join(xlsx.streaming_content).startswith(b"PK")
+        # Closing the response sends request_finished: keep it from closing the test's connection,
+        # as Django's test client does around each request.
+        request_finished.disconnect(close_old_connections)
+        try:
+            xlsx.close()
+        finally:
+            request_finished.connect(close_old_connections)
+        build_pdf_zip.func(PortfolioExport.objects.create(agency=agency, requested_by=advisor).pk)  # the worker's call
+
+        entries = AccessLogEntry.objects.filter(firm=firm)
+        assert sorted(entries.values_list("action", flat=True)) == [
+            "exported",
+            "exported",
+            "viewed_client",
+            "zipped_plan",
+        ]
+        assert set(entries.values_list("agency_id", "user_id", "assessment_id")) == {
+            (agency.pk, advisor.pk, submitted.pk)
+        }
+        assert not AccessLogEntry.objects.filter(firm=bystander).exists()
+
+        sharing = owner_client.get(reverse("agencies:sharing"))
+        assert sharing.status_code == 200
+        page = " ".join(sharing.content.decode().split())
+        assert "opened the client page" in page and "put the action plan in a ZIP of all clients" in page
+        # The two exports of one advisor on one day are one line, with their count.
+        assert re.search(r"exported the scores and answers \(CSV or Excel\) <span[^>]*>\(2 times, last at ", page)
+        assert page.count(advisor.email) == 3  # one line per kind of access: client page, exports, ZIP
+
+    def test_an_export_with_filters_tells_only_the_firms_it_holds(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
+    ) -> None:
+        response = advisor_client.get(
+            reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk}), {"sector": "A"}
+        )
+        assert response.status_code == 200 and submitted.firm.name not in b"".join(response.streaming_content).decode()
+        assert not AccessLogEntry.objects.filter(firm=submitted.firm).exists()
+
+    def test_an_advisor_of_another_agency_writes_nothing_and_sees_nothing(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, other_advisor: User, client_for
+    ) -> None:  # type: ignore[no-untyped-def]
+        other = client_for(other_advisor)
+        firm = submitted.firm
+        assert (
+            other.get(
+                reverse("agencies:agency_client", kwargs={"agency_id": agency.pk, "firm_id": firm.pk})
+            ).status_code
+            == 404
+        )
+        assert other.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk})).status_code == 404
+        assert not AccessLogEntry.objects.exists()
