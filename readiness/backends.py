@@ -10,6 +10,8 @@ trivial request on the benchmark machine, and the questionnaire page has a throu
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -51,11 +53,44 @@ def login_name(request: Any, credentials: dict[str, Any] | None) -> str:
 def client_ip(request: Any) -> str:
     """The address a login attempt came from, as django-axes counts failures.
 
-    Behind our proxy or load balancer (``DJANGO_BEHIND_PROXY``) every request arrives from the
-    proxy, which appends the address it saw to X-Forwarded-For: the right-most entry is the
-    only one a client cannot forge. Otherwise the connection's own address.
+    Behind our proxy or load balancer every request arrives from it, and it appends the address
+    it saw to X-Forwarded-For. That header is believed only when the connection comes from a
+    configured proxy (``TRUSTED_PROXIES``): then the right-most entry that is not itself one of
+    the proxies is the client (the entries to its left are the client's own words). Otherwise
+    the connection's own address. An IPv6 client counts by its /64, the block a single
+    subscriber usually gets, so that stepping through one's own addresses does not reset it.
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+    if proxies and _within(address, proxies):
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        for hop in reversed(hops):
+            address = hop
+            if not _within(hop, proxies):
+                break
+    return _throttle_key(address)
+
+
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(entry.strip(), strict=False) for entry in entries if entry.strip())
+
+
+def _within(address: str, networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def _throttle_key(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:  # ::ffff:198.51.100.9 is that IPv4 client
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)

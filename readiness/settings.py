@@ -254,8 +254,13 @@ if not DEBUG:
         # Asking browsers to preload HSTS commits the whole domain: its owner's decision, not ours.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Behind a proxy or load balancer that terminates TLS and says so in X-Forwarded-Proto.
+# X-Forwarded-For is believed only from these addresses or networks (the proxy as this app
+# sees it; with compose, the host's proxy arrives through Docker's bridge): any other client
+# could write anything there (readiness.backends.client_ip).
+TRUSTED_PROXIES: list[str] = []
 if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    TRUSTED_PROXIES = env_list("DJANGO_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 
 # Login throttling (django-axes): five failed attempts on one account from one address lock
 # that pair for 15 minutes; a success clears the count. Account and address together, so an

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from readiness.backends import client_ip
 from readiness.models import User
 from tests.factories import PASSWORD, UserFactory
 
@@ -80,6 +81,7 @@ def test_the_admin_login_is_throttled_too(client: Client, user: User) -> None:
 
 def test_behind_the_proxy_the_address_it_saw_counts_not_a_forged_one(client: Client, user: User, settings) -> None:  # type: ignore[no-untyped-def]
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     proxy = "10.0.0.2"
     for _ in range(LIMIT):  # an attacker at 198.51.100.9 varying the part of the header it controls
         client.post(
@@ -102,3 +104,51 @@ def test_behind_the_proxy_the_address_it_saw_counts_not_a_forged_one(client: Cli
         HTTP_X_FORWARDED_FOR="203.0.113.50",
     )
     assert owner.status_code == 302  # the owner, behind the same proxy, from home
+
+
+def test_a_client_that_is_not_the_proxy_cannot_choose_its_address(client: Client, user: User, settings) -> None:  # type: ignore[no-untyped-def]
+    """Only the configured proxy is believed: an attacker reaching the app directly and writing a
+    new X-Forwarded-For on each attempt still counts as itself, and is locked."""
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    for n in range(LIMIT):
+        client.post(
+            reverse("login"),
+            {"username": user.email, "password": "wrong"},
+            REMOTE_ADDR="198.51.100.9",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    again = Client().post(
+        reverse("login"),
+        {"username": user.email, "password": PASSWORD},
+        REMOTE_ADDR="198.51.100.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert again.status_code == 429
+
+
+def test_a_chain_of_proxies_is_walked_to_the_first_address_that_is_not_one(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24", "172.16.0.0/12"]
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR="172.17.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.9, 10.0.0.7"
+    )
+    assert client_ip(request) == "198.51.100.9"
+    settings.TRUSTED_PROXIES = []  # not behind a proxy: the header means nothing
+    assert client_ip(request) == "172.17.0.1"
+
+
+def test_an_ipv6_client_counts_by_its_64_block(client: Client, user: User) -> None:
+    """Stepping through the addresses of one's own /64 does not reset the count."""
+    for n in range(LIMIT):
+        client.post(
+            reverse("login"), {"username": user.email, "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}"
+        )
+    same_block = Client().post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:1:2:ffff::1"
+    )
+    assert same_block.status_code == 429
+    other_block = Client().post(
+        reverse("login"), {"username": user.email, "password": PASSWORD}, REMOTE_ADDR="2001:db8:1:3::1"
+    )
+    assert other_block.status_code == 302
+    assert client_ip(RequestFactory().get("/", REMOTE_ADDR="::ffff:198.51.100.9")) == "198.51.100.9"
