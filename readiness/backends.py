@@ -92,5 +92,7 @@ def _throttle_key(address: str) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:  # ::ffff:198.51.100.9 is that IPv4 client
             return str(ip.ipv4_mapped)
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+        # The block's first address stands for it: django-axes stores an IP address (PostgreSQL's
+        # inet type refuses "2001:db8::/64").
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     return str(ip)
