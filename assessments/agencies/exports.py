@@ -12,10 +12,6 @@ from typing import IO, Any
 
 import xlsxwriter
 
-from assessments.spreadsheet_cells import spreadsheet_safe
-
-__all__ = ["spreadsheet_safe", "xlsx_file"]
-
 # Excel's own limits; a sheet name may not contain []:*?/\
 MAX_SHEET_NAME = 31
 FORBIDDEN_SHEET_CHARS = str.maketrans({c: " " for c in "[]:*?/\\"})

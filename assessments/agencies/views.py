@@ -27,11 +27,12 @@ from assessments import selectors as firm_selectors
 from assessments.charts import spec as charts
 from assessments.charts.plotly_figures import plotly_figure
 from assessments.pages import results_page_html
+from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
 
 from . import access_log, exports, selectors, services
 from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
-from .models import AccessLogEntry, AgencyMember, Invitation, PortfolioExport
+from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
 
 CLIENTS_PER_PAGE = 25
 CSV_ROWS_PER_CHUNK = 200
@@ -152,8 +153,8 @@ def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: in
 @require_GET
 def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
     member, firm = selectors.client_firm(request.user, agency_id, firm_id)
-    history = selectors.client_history(firm)
-    latest = history.values_list("id", flat=True).first()
+    history = list(selectors.client_history(firm))  # newest first
+    latest = history[0].pk if history else None
     access_log.access_log_record_many(
         agency=member.agency, user=request.user, firms=[(firm.pk, latest)], action=AccessLogEntry.Action.VIEWED_CLIENT
     )
@@ -199,23 +200,15 @@ class _Echo:
         return value
 
 
-def _log_export(member: AgencyMember, filters: selectors.DashboardFilters) -> None:
-    """Every firm an export holds is told, before a row leaves (the firm sees it under "Sharing")."""
-    access_log.access_log_record_query(
-        agency=member.agency,
-        user=member.user,
-        firms=selectors.client_export_entries(member.agency, filters),
-        action=AccessLogEntry.Action.EXPORTED,
-    )
+def _export_name(agency: Agency, extension: str) -> str:
+    return f"readiness-clients-{slugify(agency.name) or 'agency'}-{timezone.localdate().isoformat()}.{extension}"
 
 
 @login_required
 @require_GET
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
     member = selectors.agency_member(request.user, agency_id)
-    filters = DashboardFilterForm(request.GET or None).filters()
-    _log_export(member, filters)
-    header, rows = selectors.export_rows(member.agency, filters)
+    header, rows = services.portfolio_export(member=member, filters=DashboardFilterForm(request.GET or None).filters())
     writer = csv.writer(_Echo())
     free_text = [header.index(name) for name in selectors.EXPORT_FREE_TEXT_COLUMNS]
 
@@ -224,10 +217,10 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
         for batch in batched(rows, CSV_ROWS_PER_CHUNK):
             for row in batch:
                 for index in free_text:
-                    row[index] = exports.spreadsheet_safe(row[index])
+                    row[index] = spreadsheet_safe(row[index])
             yield "".join([writer.writerow(row) for row in batch])  # a few hundred rows a chunk, not one
 
-    name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.csv"
+    name = _export_name(member.agency, "csv")
     return StreamingHttpResponse(
         lines(),
         content_type="text/csv; charset=utf-8",
@@ -240,15 +233,12 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
 def agency_export_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
     """The same rows as the CSV, as an Excel workbook (written row by row, constant memory)."""
     member = selectors.agency_member(request.user, agency_id)
-    filters = DashboardFilterForm(request.GET or None).filters()
-    _log_export(member, filters)
-    header, rows = selectors.export_rows(member.agency, filters)
+    header, rows = services.portfolio_export(member=member, filters=DashboardFilterForm(request.GET or None).filters())
     handle = exports.xlsx_file(header, rows, sheet=_("Clients"))
-    name = f"readiness-clients-{slugify(member.agency.name) or 'agency'}-{timezone.localdate().isoformat()}.xlsx"
     return FileResponse(
         handle,
         as_attachment=True,
-        filename=name,
+        filename=_export_name(member.agency, "xlsx"),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
