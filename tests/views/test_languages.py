@@ -164,20 +164,25 @@ class TestTranslationsOfLoadedContent:
         page = owner_client.get(page_url)
         assert page.status_code == 200 and question in page.content.decode()  # cached, in English
         assert questionnaire_version_load(path=self.translated_copy(tmp_path)).action == "translations updated"
-        assert f"FR {question}" in owner_client.get(page_url).content.decode()
+        page = owner_client.get(page_url)
+        assert page.status_code == 200 and f"FR {question}" in page.content.decode()
 
         answer_everything(owner_client, draft)
         assert owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk})).status_code == 302
         results_url = reverse("assessments:results", kwargs={"assessment_id": draft.pk})
         pdf_url = reverse("assessments:action_plan_pdf", kwargs={"assessment_id": draft.pk})
         title = version_content(draft.version_id).pillar("skills").title["en"]
-        assert f"FR {title}" in owner_client.get(results_url).content.decode()  # cached body and content
-        assert f"FR {title}" in pdf_text(b"".join(owner_client.get(pdf_url).streaming_content))
+        results = owner_client.get(results_url)
+        assert results.status_code == 200 and f"FR {title}" in results.content.decode()  # cached body and content
+        pdf = owner_client.get(pdf_url)
+        assert pdf.status_code == 200 and f"FR {title}" in pdf_text(b"".join(pdf.streaming_content))
         assert questionnaire_version_load(path=self.translated_copy(tmp_path, "FR2")).action == "translations updated"
         results = owner_client.get(results_url)
         assert results.status_code == 200 and f"FR2 {title}" in results.content.decode()
-        pdf = pdf_text(b"".join(owner_client.get(pdf_url).streaming_content))
-        assert f"FR2 {title}" in pdf and f"FR {title}" not in pdf
+        pdf = owner_client.get(pdf_url)
+        assert pdf.status_code == 200
+        text = pdf_text(b"".join(pdf.streaming_content))
+        assert f"FR2 {title}" in text and f"FR {title}" not in text
 
     def test_translations_are_added_to_a_published_version_in_place(
         self, version: QuestionnaireVersion, tmp_path: Path
