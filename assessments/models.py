@@ -220,12 +220,14 @@ class FirmLatestAnswers(models.Model):
 
 
 class PeerStatistic(models.Model):
-    """The score distribution of one peer group for one pillar (or "overall"), precomputed.
+    """The published figures of one peer group for one pillar (or "overall"): one snapshot's.
 
-    Rebuilt from the latest submitted assessment of every consenting firm
-    (``peer_statistics.peer_statistics_refresh``), so a results page reads a few rows instead of
-    every peer's scores. Groups smaller than the minimum size keep their count, for the
-    fallback to a wider group, but never a distribution.
+    Rebuilt on a schedule by the worker from the latest submitted assessment of every
+    contributing firm (``peer_statistics.peer_statistics_refresh``), so a results page reads a
+    few rows instead of every peer's scores. Only what may be published is stored: quantiles
+    released under differential privacy as whole points (``disclosure``), or nothing for a group
+    that is too small or withheld by the nested-group rule; the count stays, for the fallback to
+    a wider group.
     """
 
     OVERALL = "overall"
@@ -238,7 +240,10 @@ class PeerStatistic(models.Model):
     pillar_code = models.SlugField(max_length=20)
     n = models.PositiveIntegerField()
     min_group = models.PositiveIntegerField()  # the K in force when computed
-    percentiles = models.JSONField(default=list)  # 101 values, or [] when n < min_group
+    # The released quantiles (disclosure.RELEASED_PERCENTS), whole points; [] when not published.
+    percentiles = models.JSONField(default=list)
+    # Names the contributions and rules behind the release: unchanged, the release is kept as is.
+    digest = models.CharField(max_length=64, blank=True)
     computed_at = models.DateTimeField()
 
     class Meta:

@@ -1,9 +1,14 @@
-"""The peer distributions behind every benchmark figure, precomputed per group and pillar.
+"""The published peer figures behind every benchmark, one snapshot per group and pillar.
 
-Rebuilt from scratch from each consenting firm's summary row (its latest submitted assessment):
-after submissions (``services``, at most once a minute, or by the background worker on a large
-platform: ``tasks.refresh_peer_statistics``), after an account is deleted, and by
-``manage.py refresh_peer_statistics``.
+A snapshot is rebuilt from scratch from each contributing firm's summary row (its latest
+submitted assessment) by the background worker on a schedule (``PEER_STATISTICS_INTERVAL``,
+``tasks.publish_peer_statistics``), never after each submission: an attacker reading the figures
+before and after one submission would otherwise see that one firm's effect. Withdrawing
+benchmark consent, changing the profile or deleting the account takes the firm out of the next
+snapshot and asks for one. ``manage.py refresh_peer_statistics`` rebuilds by hand.
+
+Contributors: firms with benchmark consent, a submitted assessment and an owner who confirmed
+their e-mail address. What is stored is what may be published (``disclosure``).
 """
 
 from __future__ import annotations
@@ -12,27 +17,37 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from questionnaires.loader import KNOWN_PILLARS
 
-from .benchmarks import PEER_SCOPES, quantile_table
-from .models import FirmSummary, PeerStatistic
+from . import disclosure
+from .benchmarks import PEER_SCOPES
+from .models import FirmSummary, Membership, PeerStatistic
 
 
 def peer_statistics_refresh(*, includes_demo: bool) -> int:
-    """Rebuild the peer distributions from the latest submitted assessment of each consenting firm.
+    """Publish a new snapshot of the peer figures from the latest submitted assessment of each
+    contributing firm.
 
     Demo firms count only in the demo-mode set (``includes_demo``). Returns the number of
     peer firms. One query, whatever the number of firms (each firm's summary row); the grouping
-    and the percentile tables are computed here, once, not on every results page.
+    and the released figures are computed here, once, not on every results page. A group whose
+    contributions did not change since the last snapshot keeps its released figures.
 
     Two rebuilds of one set never overlap (``_one_rebuild_at_a_time``): the second waits, then
     reads the peers afresh and replaces the first's rows.
     """
     with transaction.atomic():
         _one_rebuild_at_a_time(includes_demo)
-        statistics, peer_count = _statistics(includes_demo)
+        previous = {
+            (row.scope, row.size_class, row.sector, row.country, row.pillar_code): row
+            for row in PeerStatistic.objects.filter(includes_demo=includes_demo).only(
+                "scope", "size_class", "sector", "country", "pillar_code", "digest", "percentiles"
+            )
+        }
+        statistics, peer_count = _statistics(includes_demo, previous)
         PeerStatistic.objects.filter(includes_demo=includes_demo).delete()
         PeerStatistic.objects.bulk_create(statistics, batch_size=1000)
     return peer_count
@@ -56,43 +71,72 @@ def _one_rebuild_at_a_time(includes_demo: bool) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, int(includes_demo)])
 
 
-def _statistics(includes_demo: bool) -> tuple[list[PeerStatistic], int]:
+def contributors(includes_demo: bool):
+    """The firms whose latest submitted assessment counts in the peer figures, as summary rows."""
+    confirmed_owner = Exists(
+        Membership.objects.filter(
+            firm=OuterRef("firm"), role=Membership.Role.OWNER, user__email_confirmed_at__isnull=False
+        )
+    )
+    consenting = FirmSummary.objects.filter(firm__benchmark_consent=True)
+    if not includes_demo:
+        return consenting.filter(confirmed_owner, firm__is_demo=False)
+    # Generated demo firms have no owner to confirm anything; no one can sign up as one, and they
+    # count only in the demo-mode set.
+    return consenting.filter(confirmed_owner | Q(firm__is_demo=True))
+
+
+def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tuple[list[PeerStatistic], int]:
     """The rows of every group and pillar, unsaved, and the number of peer firms."""
     k = settings.BENCHMARK_MIN_GROUP
-    # Each firm's latest submitted assessment is its summary row (``FirmSummary``).
-    peers = FirmSummary.objects.filter(firm__benchmark_consent=True)
-    if not includes_demo:
-        peers = peers.filter(firm__is_demo=False)
+    epsilon = settings.BENCHMARK_EPSILON
     rows = []
-    for size, sector, country, overall, *pillar_scores in peers.values_list(
-        "firm__size_class",
-        "firm__sector",
-        "firm__country",
-        "latest_score",
-        *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
-    ).iterator(chunk_size=5000):
+    for size, sector, country, overall, *pillar_scores in (
+        contributors(includes_demo)
+        .values_list(
+            "firm__size_class",
+            "firm__sector",
+            "firm__country",
+            "latest_score",
+            *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
+        )
+        .iterator(chunk_size=5000)
+    ):
         scores = ((PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, pillar_scores, strict=True))
         rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
-    groups: dict[tuple[str, str, str, str, str], list[float]] = defaultdict(list)
+    groups: dict[str, dict[disclosure.GroupKey, list[float]]] = defaultdict(lambda: defaultdict(list))
     for size, sector, country, pillar, score in rows:
         profile_values = {"size_class": size, "sector": sector, "country": country}
         for scope, fields in PEER_SCOPES:
             key = tuple(profile_values[f] if f in fields else "" for f in ("size_class", "sector", "country"))
-            groups[(scope, *key, pillar)].append(score)
+            groups[pillar][(scope, *key)].append(score)
     now = timezone.now()
-    statistics = [
-        PeerStatistic(
-            includes_demo=includes_demo,
-            scope=scope,
-            size_class=size,
-            sector=sector,
-            country=country,
-            pillar_code=pillar,
-            n=len(values),
-            min_group=k,
-            percentiles=quantile_table(values, k) if len(values) >= k else [],
-            computed_at=now,
-        )
-        for (scope, size, sector, country, pillar), values in groups.items()
-    ]
+    statistics = []
+    for pillar, series in groups.items():
+        published = disclosure.publishable_groups({key: len(values) for key, values in series.items()}, k)
+        for key, values in series.items():
+            released, digest = [], ""
+            if key in published:
+                digest = disclosure.contributions_digest(values, epsilon=epsilon, k=k)
+                before = previous.get((*key, pillar))
+                if before is not None and before.digest == digest and before.percentiles:
+                    released = before.percentiles  # unchanged contributions: no fresh noise
+                else:
+                    released = disclosure.release_quantiles(values, epsilon)
+            scope, size, sector, country = key
+            statistics.append(
+                PeerStatistic(
+                    includes_demo=includes_demo,
+                    scope=scope,
+                    size_class=size,
+                    sector=sector,
+                    country=country,
+                    pillar_code=pillar,
+                    n=len(values),
+                    min_group=k,
+                    percentiles=released,
+                    digest=digest,
+                    computed_at=now,
+                )
+            )
     return statistics, sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)

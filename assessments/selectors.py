@@ -34,7 +34,8 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import VersionContent, official_reference_for, version_content
 from readiness.models import User
 
-from .benchmarks import PEER_SCOPES, narrowest_group, percentile_from_table, quartiles_from_table
+from . import disclosure
+from .benchmarks import PEER_SCOPES, narrowest_group
 from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore, SizeClass
 
 
@@ -302,11 +303,15 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     """How a submitted assessment compares with its peer group (DESIGN, "Benchmarks").
 
     The group is the narrowest of size x sector x country, size x country, size, all firms
-    that has at least ``BENCHMARK_MIN_GROUP`` firms; no figure comes from fewer. One query,
-    on the precomputed distributions (``peer_statistics.peer_statistics_refresh``).
+    whose figures were published (``disclosure``) and that has at least ``BENCHMARK_MIN_GROUP``
+    firms besides the viewer's own; no figure comes from fewer. One query, on the published
+    snapshot (``peer_statistics.peer_statistics_refresh``).
     """
     k = settings.BENCHMARK_MIN_GROUP
     firm = assessment.firm
+    # Counted out of every group whether or not it made the snapshot: failing closed costs a
+    # firm that just consented one peer, never a figure from fewer than K others.
+    viewer_contributes = bool(firm.benchmark_consent)
     profile = {"size_class": firm.size_class, "sector": firm.sector, "country": str(firm.country)}
     groups = Q()
     for scope, fields in PEER_SCOPES:
@@ -317,11 +322,19 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
         (s.scope, s.pillar_code): s
         for s in PeerStatistic.objects.filter(groups, includes_demo=settings.BENCHMARK_DEMO_MODE)
     }
+
+    def publishable(statistic: PeerStatistic | None) -> bool:
+        return (
+            statistic is not None
+            and len(statistic.percentiles) == len(disclosure.RELEASED_PERCENTS)
+            and statistic.min_group <= k
+            and disclosure.visible_count(statistic.n, viewer_contributes=viewer_contributes) >= k
+        )
+
     counts = []
     for scope, _fields in PEER_SCOPES:
         overall = stored.get((scope, PeerStatistic.OVERALL))
-        usable = overall is not None and overall.percentiles and overall.min_group <= k
-        counts.append((scope, overall.n if usable else 0))
+        counts.append((scope, overall.n if publishable(overall) else 0))
     scope = narrowest_group(counts, k)
     content = version_content(assessment.version_id)
     own = {row.pillar_code: row.score for row in PillarScore.objects.filter(assessment=assessment)}
@@ -331,16 +344,20 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     for code, title in titles:
         statistic = stored.get((scope, code)) if scope else None
         score = own.get(code)
-        if statistic is None or statistic.n < k or not statistic.percentiles or statistic.min_group > k:
+        if not publishable(statistic):
             rows.append(PeerRow(code, title, score, statistic.n if statistic else 0, None, None, None, None))
             continue
-        quartiles = quartiles_from_table(statistic.percentiles, statistic.n, k)
-        percentile = percentile_from_table(statistic.percentiles, score) if score is not None else None
-        rows.append(
-            PeerRow(code, title, score, statistic.n, quartiles.p25, quartiles.median, quartiles.p75, percentile)
-        )
+        quartiles = released_quartiles(statistic.percentiles)
+        percentile = disclosure.percentile_from_released(statistic.percentiles, score) if score is not None else None
+        rows.append(PeerRow(code, title, score, statistic.n, *quartiles, percentile))
     n = dict(counts).get(scope, 0) if scope else 0
     return PeerComparison(scope, peer_group_label(scope, firm), n, k, tuple(rows))
+
+
+def released_quartiles(released: list[int]) -> tuple[float, float, float]:
+    """The lower quartile, median and upper quartile among a group's released quantiles."""
+    by_percent = dict(zip(disclosure.RELEASED_PERCENTS, released, strict=True))
+    return float(by_percent[25]), float(by_percent[50]), float(by_percent[75])
 
 
 def peer_statistics_generation() -> str:

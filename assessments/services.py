@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +18,7 @@ from readiness.models import User
 
 from . import tasks
 from .firm_summaries import firm_summaries_refresh
-from .models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic, PillarScore
-from .peer_statistics import peer_statistics_refresh
+from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
 from .selectors import answers_of
 
 BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
@@ -54,6 +52,7 @@ def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm
         else:
             firm = Firm.objects.select_for_update().get(pk=firm.pk)
             previous_consent = firm.benchmark_consent
+        peer_profile_before = (firm.country, firm.sector, firm.size_class, firm.benchmark_consent)
         for field in ("name", "country", "sector", "size_class", "region"):
             setattr(firm, field, data[field])
         consent = data["benchmark_consent"]
@@ -65,6 +64,10 @@ def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm
         firm.save()
         if is_new:
             Membership.objects.create(user=user, firm=firm, role=Membership.Role.OWNER)
+        peer_profile_after = (firm.country, firm.sector, firm.size_class, firm.benchmark_consent)
+        if peer_profile_after != peer_profile_before and FirmSummary.objects.filter(firm=firm).exists():
+            # The firm leaves its old groups (or all of them) in a snapshot published now, not a day later.
+            transaction.on_commit(tasks.request_peer_statistics)
     return firm
 
 
@@ -270,37 +273,9 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked.submitted_at = timezone.now()
         locked.save()
         firm_summaries_refresh([locked.firm_id])
-    _refresh_peer_statistics_if_stale()
+    # No peer figures are rebuilt here: the next scheduled snapshot takes the submission in
+    # (``peer_statistics``), so no one can read its effect alone.
     return locked
-
-
-def _refresh_peer_statistics_if_stale() -> None:
-    """Fold new submissions into the peer distributions at most once a minute.
-
-    A rebuild reads every peer's latest scores: a few milliseconds for a small platform, done
-    here; about 0.6 s for 10,000 firms and seconds beyond, which would hold up the submission
-    (and, on SQLite, the site's writes): a larger platform gets it from the background worker.
-    """
-    in_use = settings.BENCHMARK_DEMO_MODE  # only the set this site shows
-    newest = (
-        PeerStatistic.objects.filter(includes_demo=in_use)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
-    if newest is not None and timezone.now() - newest < timedelta(seconds=settings.PEER_STATISTICS_MAX_AGE):
-        return
-    if FirmSummary.objects.count() <= settings.PEER_STATISTICS_INLINE_LIMIT:
-        peer_statistics_refresh(includes_demo=in_use)
-    elif not _refresh_pending():
-        tasks.refresh_peer_statistics.enqueue(in_use)
-
-
-def _refresh_pending() -> bool:
-    """A rebuild is already queued: submissions within the minute must not pile up more."""
-    from django_tasks_db.models import DBTaskResult
-
-    return DBTaskResult.objects.ready().filter(task_path=tasks.refresh_peer_statistics.module_path).exists()
 
 
 def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:

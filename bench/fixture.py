@@ -42,9 +42,10 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
     from django.utils import timezone
 
     from assessments.firm_summaries import firm_summaries_refresh
-    from assessments.models import Assessment, Firm, PillarScore
+    from assessments.models import Assessment, Firm, Membership, PillarScore
     from questionnaires.scoring import level_for, round_score
     from questionnaires.selectors import version_content
+    from readiness.models import User
 
     rng = random.Random(seed)
     pillar_codes = version_content(version_id).pillar_codes()
@@ -95,6 +96,14 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
         ],
         batch_size=5000,
     )
+    # Each peer firm's owner confirmed their e-mail address: only such firms count as peers.
+    owners = User.objects.bulk_create(
+        [User(email=f"bench-peer-{i}@example.invalid", password="!", email_confirmed_at=now) for i in range(count)],
+        batch_size=2000,
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=owner, firm=firm) for owner, firm in zip(owners, firms, strict=True)], batch_size=2000
+    )
     firm_summaries_refresh(firm.pk for firm in firms)
 
 
@@ -105,11 +114,15 @@ def main() -> None:
 
     django.setup()
 
+    from django.utils import timezone
+
     from assessments import peer_statistics, services
     from questionnaires.selectors import version_content
     from readiness.models import User
 
-    user = User.objects.create_user(email=os.environ["BENCH_EMAIL"], password=os.environ["BENCH_PASSWORD"])
+    user = User.objects.create_user(
+        email=os.environ["BENCH_EMAIL"], password=os.environ["BENCH_PASSWORD"], email_confirmed_at=timezone.now()
+    )
     firm = services.firm_save(
         user=user,
         firm=None,

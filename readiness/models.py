@@ -44,6 +44,10 @@ class User(AbstractUser):
     # The language last chosen while signed in (or when signing up): pages follow it on every
     # device, and e-mails to this person are written in it. Blank: the browser decides.
     language = models.CharField(_("language"), max_length=8, blank=True)
+    # Set when the person follows the link of the confirmation e-mail (``readiness.email_confirmation``);
+    # cleared when the address changes. Only firms whose owner confirmed count in peer benchmarks.
+    email_confirmed_at = models.DateTimeField(_("e-mail address confirmed"), null=True, blank=True)
+    email_confirmation_sent_at = models.DateTimeField(null=True, blank=True)  # to space out resends
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -282,11 +282,12 @@ BENCHMARK_MIN_GROUP = int(os.environ.get("BENCHMARK_MIN_GROUP", "10"))
 # Demo mode: generated demo firms count as peers (make run), so a newcomer sees benchmarks.
 # Off by default: real benchmarks never include demo data.
 BENCHMARK_DEMO_MODE = env_bool("READINESS_DEMO_MODE", False)
-# Submissions refresh the peer distributions when they are older than this (seconds).
-PEER_STATISTICS_MAX_AGE = int(os.environ.get("PEER_STATISTICS_MAX_AGE", "60"))
-# Up to this many firms the peer statistics are rebuilt within the submission that makes them
-# stale; beyond, by the background worker (assessments.tasks.refresh_peer_statistics).
-PEER_STATISTICS_INLINE_LIMIT = int(os.environ.get("PEER_STATISTICS_INLINE_LIMIT", "2000"))
+# Peer figures come from a snapshot the background worker publishes every this many seconds
+# (default daily), never after each submission (assessments.peer_statistics).
+PEER_STATISTICS_INTERVAL = int(os.environ.get("PEER_STATISTICS_INTERVAL", str(24 * 60 * 60)))
+# Privacy loss of each released peer quantile under differential privacy (assessments.disclosure).
+# Smaller hides each firm better and blurs small groups more; the methodology page states both.
+BENCHMARK_EPSILON = float(os.environ.get("BENCHMARK_EPSILON", "1.0"))
 
 LOGGING = {
     "version": 1,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import i18n as i18n_views
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questionnaires import selectors as content_selectors
 from questionnaires.loader import KNOWN_PILLARS
@@ -17,6 +19,7 @@ from questionnaires.models import PolicyExample
 from questionnaires.scoring import METHOD_VERSION, level_table
 from questionnaires.selectors import current_version, version_content
 
+from . import email_confirmation
 from .forms import SignupForm
 from .models import User
 from .redirects import safe_next
@@ -83,9 +86,43 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="readiness.backends.EmailBackend")
+        email_confirmation.confirmation_send(user=user, base_url=request.build_absolute_uri("/"))
         # An invitation link sends newcomers here with ?next=: they come back to it.
         return redirect(safe_next(request, reverse("assessments:firm_profile")))
     return render(request, "registration/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of the confirmation e-mail: a page with a button, so that a mail scanner opening
+    the link confirms nothing; the button confirms."""
+    if request.method == "POST":
+        try:
+            email_confirmation.email_confirm(token)
+        except email_confirmation.InvalidConfirmation:
+            return render(request, "registration/confirm_email.html", {"invalid": True}, status=400)
+        messages.success(request, _("Thank you: your e-mail address is confirmed."))
+        return redirect("assessments:dashboard" if request.user.is_authenticated else "login")
+    return render(request, "registration/confirm_email.html", {"token": token})
+
+
+@require_POST
+@login_required
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    if request.user.email_confirmed_at is not None:
+        messages.info(request, _("Your e-mail address is already confirmed."))
+    else:
+        try:
+            email_confirmation.confirmation_send(user=request.user, base_url=request.build_absolute_uri("/"))
+        except email_confirmation.SentTooRecently:
+            messages.warning(request, _("A link went out a moment ago: please check your inbox (and spam folder)."))
+        else:
+            messages.success(
+                request,
+                _("We have sent you a new link. It works for %(days)d days.")
+                % {"days": email_confirmation.EMAIL_CONFIRMATION_DAYS},
+            )
+    return redirect(safe_next(request, reverse("assessments:dashboard")))
 
 
 def locked_out(

@@ -23,8 +23,9 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from assessments.benchmarks import quartiles_from_table
+from assessments.disclosure import RELEASED_PERCENTS
 from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic
+from assessments.selectors import released_quartiles
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import level_table
 from questionnaires.selectors import current_version, version_content
@@ -309,12 +310,13 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
 
 
 def _platform_medians() -> dict[str, float | None]:
-    """All-platform medians per pillar, from the peer statistics (scope "all"; never below K)."""
+    """All-platform medians per pillar, as published in the peer snapshot (scope "all"; never
+    below K, released under differential privacy: ``assessments.disclosure``)."""
     k = settings.BENCHMARK_MIN_GROUP
     medians: dict[str, float | None] = {}
     for statistic in PeerStatistic.objects.filter(scope="all", includes_demo=settings.BENCHMARK_DEMO_MODE):
-        if statistic.n >= k and statistic.percentiles and statistic.min_group <= k:
-            medians[statistic.pillar_code] = quartiles_from_table(statistic.percentiles, statistic.n, k).median
+        if statistic.n >= k and len(statistic.percentiles) == len(RELEASED_PERCENTS) and statistic.min_group <= k:
+            medians[statistic.pillar_code] = released_quartiles(statistic.percentiles)[1]
     return medians
 
 

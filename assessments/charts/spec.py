@@ -43,6 +43,8 @@ PILLAR_SYMBOLS = ("square", "diamond", "triangle-up", "x", "star", "cross", "tri
 # Bootstrap's font stack: the page's own font, no web font to download.
 
 SCORE_DECIMALS = 1  # as the results page shows scores (floatformat:1)
+# Peer figures are released as whole points (assessments.disclosure) and shown as such.
+PEER_DECIMALS = 0
 PERCENTILE_DECIMALS = 0
 SAFE_ID = re.compile(r"[a-z][a-z0-9-]*\Z")
 
@@ -250,9 +252,7 @@ def _radar(
             caption=caption,
             row_header=_("Pillar"),
             columns=(own, peers),
-            rows=tuple(
-                TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, SCORE_DECIMALS))) for p in pillars
-            ),
+            rows=tuple(TableRow(p.title, (_score_cell(p.score), _peer_cell(p.median, PEER_DECIMALS))) for p in pillars),
         ),
     )
 
@@ -301,9 +301,9 @@ def quartile_chart(rows: Sequence[ScoreWithPeers], *, chart_id: str = "chart-qua
             peers = _("peers not shown (too few)")
         else:
             peers = _("peers %(p25)s to %(p75)s, median %(median)s") % {
-                "p25": _number(row.p25, SCORE_DECIMALS),
-                "p75": _number(row.p75, SCORE_DECIMALS),
-                "median": _number(row.median, SCORE_DECIMALS),
+                "p25": _number(row.p25, PEER_DECIMALS),
+                "p75": _number(row.p75, PEER_DECIMALS),
+                "median": _number(row.median, PEER_DECIMALS),
             }
         parts.append(
             _("%(pillar)s: you %(score)s; %(peers)s")
@@ -339,9 +339,9 @@ def quartile_chart(rows: Sequence[ScoreWithPeers], *, chart_id: str = "chart-qua
                     row.title,
                     (
                         _score_cell(row.score),
-                        _peer_cell(row.p25, SCORE_DECIMALS),
-                        _peer_cell(row.median, SCORE_DECIMALS),
-                        _peer_cell(row.p75, SCORE_DECIMALS),
+                        _peer_cell(row.p25, PEER_DECIMALS),
+                        _peer_cell(row.median, PEER_DECIMALS),
+                        _peer_cell(row.p75, PEER_DECIMALS),
                     ),
                 )
                 for row in rows
@@ -497,7 +497,7 @@ def _score_words(score: float | None) -> str:
 
 
 def _peer_words(value: float | None) -> str:
-    return _("not shown") if value is None else _number(value, SCORE_DECIMALS)
+    return _("not shown") if value is None else _number(value, PEER_DECIMALS)
 
 
 def _score_cell(score: float | None) -> TableCell:

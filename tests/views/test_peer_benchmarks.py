@@ -1,4 +1,10 @@
-"""Peer benchmarks: the group fallback, K-suppression from every angle, consent, demo data, latest only."""
+"""Peer benchmarks: the group fallback, K-suppression from every angle, consent, demo data, latest only,
+and when snapshots are published.
+
+The figures themselves are released under differential privacy (``assessments.disclosure``, and
+tests/security/test_singling_out.py for the attacks). Here the noise is made negligible
+(``exact_figures``) so that the group rules can be checked by hand; figures are whole points.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,11 @@ def peers(version: QuestionnaireVersion, n: int, score: float = 50.0, **profile:
     return firms
 
 
+@pytest.fixture(autouse=True)
+def exact_figures(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.BENCHMARK_EPSILON = 1000.0  # a privacy loss no site would set: the released figures are exact
+
+
 @pytest.fixture
 def mine(firm: Firm, version: QuestionnaireVersion) -> Assessment:
     return submitted_with_scores(firm, version, 55.0)
@@ -41,11 +52,28 @@ def compare(assessment: Assessment) -> object:
 
 
 class TestGroups:
-    def test_the_narrowest_group_with_k_firms(self, mine: Assessment, version: QuestionnaireVersion) -> None:
-        peers(version, 9)  # + mine = 10 small manufacturers in Italy
+    def test_the_narrowest_group_with_k_firms_besides_the_viewers(
+        self, mine: Assessment, version: QuestionnaireVersion
+    ) -> None:
+        peers(version, 10)  # + mine = 11 small manufacturers in Italy
+        result = compare(mine)
+        assert result.scope == "size_sector_country" and result.n == 11
+        assert "sector C" in result.label and "Italy" in result.label
+
+    def test_the_viewers_own_firm_does_not_count_towards_k(
+        self, mine: Assessment, version: QuestionnaireVersion
+    ) -> None:
+        peers(version, 9)  # + mine = 10: K firms, but only 9 besides the viewer
+        assert compare(mine).scope is None
+
+    def test_a_firm_outside_the_benchmarks_sees_a_group_of_k(
+        self, mine: Assessment, version: QuestionnaireVersion
+    ) -> None:
+        peers(version, 10)
+        Firm.objects.filter(pk=mine.firm_id).update(benchmark_consent=False)
+        mine.firm.refresh_from_db()
         result = compare(mine)
         assert result.scope == "size_sector_country" and result.n == 10
-        assert "sector C" in result.label and "Italy" in result.label
 
     def test_falls_back_to_size_and_country(self, mine: Assessment, version: QuestionnaireVersion) -> None:
         peers(version, 5)
@@ -54,10 +82,16 @@ class TestGroups:
         assert result.scope == "size_country" and result.n == 12
 
     def test_falls_back_to_size_then_all(self, mine: Assessment, version: QuestionnaireVersion) -> None:
-        peers(version, 9, country="FR")
-        assert compare(mine).scope == "size"
+        # Two published country groups of 10, each differing from the size group by 11 (>= K).
+        peers(version, 10, country="FR")
+        peers(version, 10, country="DE")
+        result = compare(mine)
+        assert result.scope == "size" and result.n == 21
+        # Mine's size group (mine + 9) is published but holds 9 firms besides mine: all firms (30),
+        # which differs from each published group inside it by at least K.
         Firm.objects.exclude(pk=mine.firm_id).update(size_class="medium")
-        assert compare(mine).scope == "all"
+        peers(version, 9, country="FR")
+        assert compare(mine).scope == "all" and compare(mine).n == 30
 
     def test_nothing_below_k_firms_in_all(
         self, mine: Assessment, version: QuestionnaireVersion, owner_client: Client
@@ -65,7 +99,9 @@ class TestGroups:
         peers(version, 8, country="FR", size_class="medium")
         result = compare(mine)
         assert result.scope is None and all(row.median is None for row in result.rows)
-        html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk})).content.decode()
+        response = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk}))
+        assert response.status_code == 200
+        html = response.content.decode()
         assert "Not enough firms have taken the assessment yet" in html
         assert "Peer median" not in html
 
@@ -79,9 +115,9 @@ class TestGroups:
     def test_a_raised_k_refuses_statistics_computed_under_a_lower_one(
         self, mine: Assessment, version: QuestionnaireVersion, settings
     ) -> None:  # type: ignore[no-untyped-def]
-        peers(version, 9)
-        compare(mine)
-        settings.BENCHMARK_MIN_GROUP = 11  # not refreshed since
+        peers(version, 10)
+        assert compare(mine).scope == "size_sector_country"
+        settings.BENCHMARK_MIN_GROUP = 11  # not published since
         assert peer_comparison_for(mine).scope is None
 
 
@@ -91,8 +127,10 @@ class TestFigures:
         overall = compare(mine).rows[0]
         assert overall.code == "overall" and overall.n == 11
         assert overall.median == pytest.approx(55.0)  # sorted: 50,51,52,53,54,55,55,56,57,58,59
-        assert (overall.p25, overall.p75) == (pytest.approx(52.5), pytest.approx(56.5))
+        # Whole points: 52.5 and 56.5 come out as a neighbouring point.
+        assert (overall.p25, overall.p75) == (pytest.approx(52.5, abs=0.5), pytest.approx(56.5, abs=0.5))
         assert overall.percentile == pytest.approx(50.0, abs=5)
+        assert all(float(value).is_integer() for value in (overall.p25, overall.median, overall.p75))
 
     def test_a_pillar_with_fewer_than_k_scores_is_suppressed(
         self, mine: Assessment, version: QuestionnaireVersion
@@ -110,15 +148,30 @@ class TestFigures:
     ) -> None:
         peers(version, 10)
         compare(mine)
-        html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk})).content.decode()
-        assert "Small firms in sector" in html and "11 firms" in html and "52.5–56.5" in html
+        response = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": mine.pk}))
+        assert response.status_code == 200
+        html = response.content.decode()
+        overall = peer_comparison_for(mine).rows[0]
+        assert "Small firms in sector" in html and "11 firms" in html
+        assert f"{overall.p25:.0f}–{overall.p75:.0f}" in html
 
 
 class TestWhoCounts:
     def test_firms_without_consent_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
-        firms = peers(version, 12)
+        firms = peers(version, 13)
         Firm.objects.filter(pk__in=[f.pk for f in firms[:3]]).update(benchmark_consent=False)
-        assert compare(mine).n == 10
+        assert compare(mine).n == 11
+
+    def test_firms_whose_owner_did_not_confirm_their_e_mail_do_not_count(
+        self, mine: Assessment, version: QuestionnaireVersion
+    ) -> None:
+        from readiness.models import User
+
+        firms = peers(version, 13)
+        User.objects.filter(memberships__firm__in=firms[:3]).update(email_confirmed_at=None)
+        assert compare(mine).n == 11
+        peers(version, 2, owner=False)  # nobody owns them any more: nobody confirmed
+        assert compare(mine).n == 11
 
     def test_demo_firms_count_only_in_demo_mode(
         self, mine: Assessment, version: QuestionnaireVersion, settings
@@ -130,10 +183,10 @@ class TestWhoCounts:
         assert compare(mine).n == 13
 
     def test_only_each_firms_latest_assessment_counts(self, mine: Assessment, version: QuestionnaireVersion) -> None:
-        for firm in peers(version, 9, score=90.0):
+        for firm in peers(version, 10, score=90.0):
             submitted_with_scores(firm, version, 10.0, days_ago=400)
         overall = compare(mine).rows[0]
-        assert overall.n == 10 and overall.p25 > 80
+        assert overall.n == 11 and overall.p25 > 80
 
     def test_drafts_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
         peers(version, 9)
@@ -208,46 +261,77 @@ def test_chart_data_match_the_page_numbers(
     pillars = [code for code in PILLARS]
     assert [v for v in you if v is not None][: len(pillars)] == [rows[c].score for c in pillars]
     assert [v for v in median if v is not None][: len(pillars)] == [rows[c].median for c in pillars]
-    assert "55.0" in html and f"{rows['skills'].median:.1f}" in html
+    assert "55.0" in html and f"{rows['skills'].median:.0f}" in html
 
 
-class TestRefreshAfterSubmission:
-    """Submissions reach the peer statistics: within the request on a small platform, through the
-    background worker on a large one, queued once however many submit meanwhile."""
+class TestSnapshots:
+    """Peer figures come from a snapshot the worker publishes on a schedule: a submission changes
+    nothing until the next one; withdrawing consent or changing the profile asks for one at once."""
 
     def submit(self, owner_client: Client, draft: Assessment) -> None:
-
         answer_everything(owner_client, draft)
-        owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        response = owner_client.post(reverse("assessments:submit", kwargs={"assessment_id": draft.pk}))
+        assert response.status_code == 302
 
-    def test_a_small_platform_refreshes_within_the_submission(
-        self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client
-    ) -> None:
+    def overall_n(self) -> int:
         from assessments.models import PeerStatistic
 
-        peers(version, 10)
-        self.submit(owner_client, draft)
-        overall = PeerStatistic.objects.get(scope="all", pillar_code=PeerStatistic.OVERALL, includes_demo=False)
-        assert overall.n == 11  # the ten peers and this firm
+        return PeerStatistic.objects.get(scope="all", pillar_code=PeerStatistic.OVERALL, includes_demo=False).n
 
-    def test_a_large_platform_queues_one_rebuild_for_the_worker(
-        self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client, settings, outsider_client
-    ) -> None:  # type: ignore[no-untyped-def]
+    def test_a_submission_waits_for_the_next_snapshot(
+        self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client
+    ) -> None:
+        from assessments import tasks
+
+        peers(version, 10)
+        peer_statistics_refresh(includes_demo=False)
+        self.submit(owner_client, draft)
+        assert self.overall_n() == 10  # not rebuilt by the submission
+        assert not tasks._waiting(tasks.publish_peer_statistics)
+        assert tasks.scheduled_peer_statistics.func() == 11  # what the worker runs on schedule
+        assert self.overall_n() == 11
+
+    def test_the_scheduled_snapshot_schedules_the_next_one_once(self, settings) -> None:  # type: ignore[no-untyped-def]
+        from datetime import timedelta
+
+        from django.utils import timezone
         from django_tasks_db.models import DBTaskResult
 
         from assessments import tasks
-        from assessments.models import PeerStatistic
 
-        settings.PEER_STATISTICS_INLINE_LIMIT = 5
-        peers(version, 10)
-        self.submit(owner_client, draft)
-        assert not PeerStatistic.objects.exists()  # not rebuilt in the request
-        queued = DBTaskResult.objects.ready().filter(task_path=tasks.refresh_peer_statistics.module_path)
-        assert queued.count() == 1
-        other = Assessment.objects.create(
-            firm=Firm.objects.get(name="Outsider Ltd"), version=version, created_by=draft.created_by
-        )
-        self.submit(outsider_client, other)
-        assert queued.count() == 1  # still one: it is pending
-        assert tasks.refresh_peer_statistics.call(False) == 12  # what the worker runs
-        assert PeerStatistic.objects.get(scope="all", pillar_code=PeerStatistic.OVERALL, includes_demo=False).n == 12
+        settings.PEER_STATISTICS_INTERVAL = 3600
+        tasks.scheduled_peer_statistics.func()
+        tasks.schedule_peer_statistics()  # the release command, say: no second one
+        (waiting,) = DBTaskResult.objects.filter(task_path=tasks.scheduled_peer_statistics.module_path)
+        assert waiting.status == "READY"
+        assert timedelta(minutes=59) < waiting.run_after - timezone.now() <= timedelta(hours=1)
+        assert not DBTaskResult.objects.ready().exists()  # not due yet
+
+    @pytest.mark.parametrize(
+        "change", [{"benchmark_consent": "no"}, {"sector": "G"}, {"size_class": "medium"}, {"country": "FR"}]
+    )
+    def test_withdrawing_consent_or_changing_the_profile_asks_for_a_snapshot(
+        self,
+        change: dict[str, str],
+        mine: Assessment,
+        owner_client: Client,
+        django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    ) -> None:
+        from assessments import tasks
+
+        profile = {
+            "name": mine.firm.name,
+            "country": "IT",
+            "sector": "C",
+            "size_class": "small",
+            "region": "",
+            "benchmark_consent": "yes",
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(reverse("assessments:firm_profile"), {**profile, "name": "Renamed"})
+        assert response.status_code == 302
+        assert not tasks._waiting(tasks.publish_peer_statistics)  # the name counts in no group
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(reverse("assessments:firm_profile"), {**profile, **change})
+        assert response.status_code == 302
+        assert tasks._waiting(tasks.publish_peer_statistics)

@@ -1,0 +1,144 @@
+"""Disclosure control for published peer figures: pure functions over plain numbers.
+
+Designed against one person who controls up to K - 1 accounts in a peer group and reads every
+figure before and after each change (DESIGN, "Benchmarks"; the methodology page says it in
+plain words). Four rules, each defeating one way of singling a firm out:
+
+1. **Minimum group (K).** No figure from fewer than K contributors, and the viewer's own firm
+   does not count towards K (``visible_count``): K - 1 accounts of one person plus the victim
+   never make a group on their own.
+2. **Nested groups.** A published group and a published group inside it differ by 0 or by at
+   least K contributors (``publishable_groups``): otherwise the difference of their figures
+   describes fewer than K firms.
+3. **Differential privacy.** Each released quantile is chosen by OpenDP's exponential-mechanism
+   quantile (``release_quantiles``) among whole points 0..100, with a privacy loss of
+   ``epsilon`` per figure when one firm joins or leaves. Nothing finer than a whole point is
+   released, and a figure says little about any one firm, however the other firms were chosen.
+4. **No fresh noise for unchanged data.** A group whose contributions did not change keeps its
+   released figures (``contributions_digest``): reading the same release every day and averaging
+   gains nothing.
+
+OpenDP rather than our own sampler: it samples exactly (no floating-point leak of the kind that
+broke naive Laplace samplers) and its privacy maps are checked by its authors.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+
+import opendp.prelude as dp
+
+dp.enable_features("contrib")
+
+# The quantiles released per group and score, in percent. The quartiles are what the pages show;
+# the deciles place a firm within its group ("your percentile") without releasing more.
+RELEASED_PERCENTS: tuple[int, ...] = (10, 25, 50, 75, 90)
+# Candidate values of a released quantile: whole points, the finest the site ever shows.
+CANDIDATES: tuple[float, ...] = tuple(float(point) for point in range(101))
+
+
+@cache
+def _quantile_mechanism(alpha: float, epsilon: float) -> dp.Measurement:
+    """OpenDP's private quantile at ``alpha`` whose privacy loss is ``epsilon`` when one firm
+    joins or leaves the group (symmetric distance 1)."""
+    domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
+
+    def make(scale: float) -> dp.Measurement:
+        return dp.m.make_private_quantile(
+            domain, dp.symmetric_distance(), dp.max_divergence(), candidates=list(CANDIDATES), alpha=alpha, scale=scale
+        )
+
+    # The loss is proportional to 1 / scale: measure it at scale 1, then scale to the target.
+    scale = make(1.0).map(1) / epsilon
+    measurement = make(scale)
+    if measurement.map(1) > epsilon * (1 + 1e-9):
+        raise AssertionError("the quantile mechanism spends more than its budget")
+    return measurement
+
+
+def release_quantiles(values: Sequence[float], epsilon: float) -> list[int]:
+    """The RELEASED_PERCENTS quantiles of ``values``, each released with privacy loss ``epsilon``,
+    as whole points in increasing order (sorting is post-processing: it costs no privacy)."""
+    clamped = [min(100.0, max(0.0, float(v))) for v in values]
+    released = [round(_quantile_mechanism(percent / 100, epsilon)(clamped)) for percent in RELEASED_PERCENTS]
+    return sorted(int(value) for value in released)
+
+
+def epsilon_per_release(epsilon: float, series: int, groups: int) -> float:
+    """The most one firm's data can lose in one snapshot, by basic composition: each released
+    figure spends ``epsilon``; a firm sits in ``groups`` nested groups with ``series`` scores."""
+    return epsilon * len(RELEASED_PERCENTS) * series * groups
+
+
+def percentile_from_released(released: Sequence[float], score: float) -> float:
+    """Where ``score`` falls in a group described by its released quantiles, in percent.
+
+    Interpolated between the released points; below the lowest it is half of that percent, above
+    the highest half-way to 100 (the released figures say no more). On a run of equal released
+    values the middle of the run is taken.
+    """
+    if len(released) != len(RELEASED_PERCENTS):
+        raise ValueError(f"expected {len(RELEASED_PERCENTS)} released quantiles")
+    percents = RELEASED_PERCENTS
+    if score < released[0]:
+        return percents[0] / 2
+    if score > released[-1]:
+        return (percents[-1] + 100) / 2
+    low = bisect.bisect_left(released, score)
+    high = bisect.bisect_right(released, score)
+    if high > low:  # score equals one or more released values
+        return (percents[low] + percents[high - 1]) / 2
+    span = released[low] - released[low - 1]
+    share = (score - released[low - 1]) / span
+    return percents[low - 1] + share * (percents[low] - percents[low - 1])
+
+
+def visible_count(n: int, *, viewer_contributes: bool) -> int:
+    """The contributors a viewer's group counts for K: the viewer's own firm does not count."""
+    return n - 1 if viewer_contributes else n
+
+
+# A group: its scope and the profile values that define it, e.g.
+# ("size_country", "small", "", "FR"); "" where the scope does not look at that field.
+GroupKey = tuple[str, str, str, str]
+
+
+def is_within(inner: GroupKey, outer: GroupKey) -> bool:
+    """``inner`` is a strictly narrower group than ``outer`` and holds only firms of ``outer``."""
+    if inner == outer:
+        return False
+    fixed_outer = [value for value in outer[1:] if value]
+    fixed_inner = [value for value in inner[1:] if value]
+    if len(fixed_inner) <= len(fixed_outer):
+        return False
+    return all(not o or o == i for o, i in zip(outer[1:], inner[1:], strict=True))
+
+
+def publishable_groups(counts: Mapping[GroupKey, int], k: int) -> set[GroupKey]:
+    """The groups whose figures may be published.
+
+    Narrowest first, a group is published when it has at least ``k`` contributors and differs from
+    every published group inside it by 0 or by at least ``k`` contributors. A wider group that fails
+    is withheld (its members fall back to a still wider group, which is checked the same way), so
+    no two published figures can be subtracted to describe fewer than ``k`` firms.
+    """
+    published: set[GroupKey] = set()
+    by_narrowness = sorted(counts, key=lambda key: -sum(1 for value in key[1:] if value))
+    for group in by_narrowness:
+        n = counts[group]
+        if n < k:
+            continue
+        inside = [other for other in published if is_within(other, group)]
+        if all(n - counts[other] == 0 or n - counts[other] >= k for other in inside):
+            published.add(group)
+    return published
+
+
+def contributions_digest(values: Iterable[float], *, epsilon: float, k: int) -> str:
+    """Names a group's contributions and the rules they were released under: equal digests, the
+    previous release stands (no fresh noise to average away)."""
+    text = ",".join(f"{value:.6f}" for value in sorted(values))
+    return hashlib.sha256(f"{epsilon}|{k}|{text}".encode()).hexdigest()
