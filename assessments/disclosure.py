@@ -61,10 +61,23 @@ def _quantile_mechanism(alpha: float, epsilon: float) -> dp.Measurement:
 
 def release_quantiles(values: Sequence[float], epsilon: float) -> list[int]:
     """The RELEASED_PERCENTS quantiles of ``values``, each released with privacy loss ``epsilon``,
-    as whole points in increasing order (sorting is post-processing: it costs no privacy)."""
+    as whole points in increasing order.
+
+    Each is drawn on its own; noise can leave them out of order, and the order is restored around
+    the median (post-processing, which costs no privacy): the median stays as drawn, and each
+    quantile further out is moved no further in than its inner neighbour. Sorting all five
+    instead would pull the median towards the others and let them say more about it.
+    """
     clamped = [min(100.0, max(0.0, float(v))) for v in values]
-    released = [round(_quantile_mechanism(percent / 100, epsilon)(clamped)) for percent in RELEASED_PERCENTS]
-    return sorted(int(value) for value in released)
+    drawn = {percent: round(_quantile_mechanism(percent / 100, epsilon)(clamped)) for percent in RELEASED_PERCENTS}
+    ordered = dict(drawn)
+    below = sorted((p for p in RELEASED_PERCENTS if p < 50), reverse=True)
+    above = sorted(p for p in RELEASED_PERCENTS if p > 50)
+    for inner, outer in zip([50, *below], below, strict=False):
+        ordered[outer] = min(drawn[outer], ordered[inner])
+    for inner, outer in zip([50, *above], above, strict=False):
+        ordered[outer] = max(drawn[outer], ordered[inner])
+    return [int(ordered[percent]) for percent in RELEASED_PERCENTS]
 
 
 def epsilon_per_release(epsilon: float, series: int, groups: int) -> float:

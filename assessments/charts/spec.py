@@ -205,7 +205,7 @@ def radar_chart(pillars: Sequence[ScoreWithPeers], peer_label: str, *, chart_id:
     ... )
     >>> print(spec.description)  # doctest: +NORMALIZE_WHITESPACE
     Your scores compared with the peer median of Small firms in Italy:
-    Digital skills 44.0 (peers 51.0); Data no score (peers 48.0).
+    Digital skills 44.0 (peers 51); Data no score (peers 48).
     >>> [(s.key, s.values) for s in spec.series]
     [('peer_median', (51.0, 48.0)), ('firm', (44.0, None))]
     """
@@ -265,7 +265,7 @@ def cohort_radar_chart(pillars: Sequence[ScoreWithPeers], *, chart_id: str = "ch
 
     >>> spec = cohort_radar_chart([PillarFigures("skills", "Digital skills", 44.0, median=51.0)])
     >>> spec.description
-    'Your clients’ average scores and the median of all firms: Digital skills 44.0 (all firms 51.0).'
+    'Your clients’ average scores and the median of all firms: Digital skills 44.0 (all firms 51).'
     """
     parts = [
         _("%(pillar)s %(score)s (all firms %(median)s)")
@@ -289,11 +289,11 @@ def quartile_chart(rows: Sequence[ScoreWithPeers], *, chart_id: str = "chart-qua
     Feed it ``PeerComparison.rows`` as they are; where fewer than K peers have a score the
     peer range is left out (and so is the firm's mark if it has no score).
 
-    >>> spec = quartile_chart([PillarFigures("overall", "Overall", 55.0, 40.0, 50.0, 62.5)])
+    >>> spec = quartile_chart([PillarFigures("overall", "Overall", 55.0, 40.0, 50.0, 63.0)])
     >>> spec.description
-    'Your scores and the middle half of your peers: Overall: you 55.0; peers 40.0 to 62.5, median 50.0.'
+    'Your scores and the middle half of your peers: Overall: you 55.0; peers 40 to 63, median 50.'
     >>> [cell.text for cell in spec.table.rows[0].cells]
-    ['55.0', '40.0', '50.0', '62.5']
+    ['55.0', '40', '50', '63']
     """
     parts = []
     for row in rows:

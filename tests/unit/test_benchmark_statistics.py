@@ -1,95 +1,27 @@
-"""Peer statistics as pure functions: quantiles, percentiles, the group fallback, suppression."""
+"""Peer figures as pure functions: the group fallback and the disclosure rules (``assessments.disclosure``).
+
+The attacks these rules defeat are played end to end in tests/security/test_singling_out.py.
+"""
 
 from __future__ import annotations
 
+import random
+import statistics
+
 import pytest
 
-from assessments.benchmarks import (
-    TooFewValues,
-    narrowest_group,
-    percentile_from_table,
-    percentile_rank,
-    quantile,
-    quantile_table,
-    quartiles_from_table,
+from assessments import disclosure
+from assessments.benchmarks import narrowest_group
+from assessments.disclosure import (
+    RELEASED_PERCENTS,
+    contributions_digest,
+    epsilon_per_release,
+    is_within,
+    percentile_from_released,
+    publishable_groups,
+    release_quantiles,
+    visible_count,
 )
-
-
-class TestQuantile:
-    def test_interpolates_between_order_statistics(self) -> None:
-        values = [10.0, 20.0, 30.0, 40.0]
-        assert quantile(values, 0.0) == 10.0
-        assert quantile(values, 1.0) == 40.0
-        assert quantile(values, 0.5) == 25.0  # between 20 and 30
-        assert quantile(values, 0.25) == pytest.approx(17.5)  # position 0.75
-        assert quantile(values, 0.9) == pytest.approx(37.0)  # position 2.7: up towards the top value
-
-    def test_matches_the_usual_definition_on_an_odd_group(self) -> None:
-        values = sorted([3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0, 5.0, 3.0, 5.0])
-        # NumPy's default (linear): median 4.0, quartiles 2.5 and 5.0
-        assert quantile(values, 0.5) == 4.0
-        assert quantile(values, 0.25) == 2.5
-        assert quantile(values, 0.75) == 5.0
-
-    def test_refuses_nonsense(self) -> None:
-        with pytest.raises(TooFewValues, match=r"^no values$"):
-            quantile([], 0.5)
-        with pytest.raises(ValueError, match=r"^q=1\.5 outside \[0, 1\]$"):
-            quantile([1.0], 1.5)
-
-
-class TestSuppression:
-    def test_no_table_from_fewer_than_k(self) -> None:
-        with pytest.raises(TooFewValues, match=r"^9 values, fewer than the minimum of 10$"):
-            quantile_table([50.0] * 9, k=10)
-        assert len(quantile_table([50.0] * 10, k=10)) == 101
-
-    def test_no_quartiles_from_fewer_than_k(self) -> None:
-        table = quantile_table([float(i) for i in range(20)], k=10)
-        with pytest.raises(TooFewValues, match=r"^9 firms, fewer than the minimum of 10$"):
-            quartiles_from_table(table, n=9, k=10)
-        q = quartiles_from_table(table, n=20, k=10)
-        assert (q.n, q.p25, q.median, q.p75) == (20, pytest.approx(4.75), pytest.approx(9.5), pytest.approx(14.25))
-
-    def test_exactly_k_is_enough(self) -> None:
-        table = quantile_table([float(i) for i in range(10)], k=10)
-        assert quartiles_from_table(table, n=10, k=10).median == pytest.approx(4.5)
-        counts = [("size_sector_country", 4), ("size_country", 12), ("size", 40), ("all", 300)]
-        assert narrowest_group(counts, k=12) == "size_country"
-
-
-class TestPercentile:
-    def test_mid_rank(self) -> None:
-        values = [10.0, 20.0, 30.0, 40.0]
-        assert percentile_rank(values, 5.0) == 0.0
-        assert percentile_rank(values, 45.0) == 100.0
-        assert percentile_rank(values, 20.0) == 37.5  # one below, one level: (1 + 0.5) / 4
-        assert percentile_rank([50.0] * 10, 50.0) == 50.0
-
-    def test_nothing_to_rank_among_is_refused(self) -> None:
-        with pytest.raises(TooFewValues, match=r"^no values$"):
-            percentile_rank([], 50.0)
-        for table in ([], [0.0] * 100, [0.0] * 102):
-            with pytest.raises(ValueError, match=r"^a percentile table has 101 entries$"):
-                percentile_from_table(table, 50.0)
-
-    def test_from_the_stored_table_agrees_with_the_exact_rank(self) -> None:
-        values = [float(v) for v in range(0, 101)]  # 0..100, one firm each
-        table = quantile_table(values, k=10)
-        for score in (0.0, 12.5, 50.0, 73.2, 100.0):
-            assert percentile_from_table(table, score) == pytest.approx(percentile_rank(values, score), abs=1.0)
-
-    def test_between_stored_percentiles_the_position_is_interpolated(self) -> None:
-        table = quantile_table([2.0 * v for v in range(0, 101)], k=10)  # 0, 2, ..., 200: percentile i at 2i
-        assert percentile_from_table(table, 146.4) == pytest.approx(73.2)  # a fifth of the way from 73 to 74
-        assert percentile_from_table(table, 1.0) == pytest.approx(0.5)  # between the two lowest
-        assert percentile_from_table(table, 199.0) == pytest.approx(99.5)  # between the two highest
-
-    def test_ties_take_the_middle(self) -> None:
-        table = quantile_table([40.0] * 30, k=10)
-        assert percentile_from_table(table, 40.0) == 50.0
-        assert percentile_from_table(table, 39.0) == 0.0
-        assert percentile_from_table(table, 41.0) == 100.0
 
 
 class TestFallback:
@@ -98,3 +30,109 @@ class TestFallback:
         assert narrowest_group(counts, k=10) == "size_country"
         assert narrowest_group(counts, k=3) == "size_sector_country"
         assert narrowest_group(counts, k=301) is None
+
+
+class TestReleasedQuantiles:
+    def test_whole_points_in_order_within_0_to_100(self) -> None:
+        rng = random.Random(1)
+        for n in (10, 30, 100):
+            values = [rng.uniform(-20, 130) for _ in range(n)]  # out-of-range values are clamped
+            released = release_quantiles(values, 1.0)
+            assert len(released) == len(RELEASED_PERCENTS)
+            assert all(isinstance(v, int) and 0 <= v <= 100 for v in released)
+            assert released == sorted(released)
+
+    def test_accurate_on_large_groups_and_noisy_on_small_ones(self) -> None:
+        """The expected errors the methodology page states (median, epsilon 1): a few points at 10
+        firms, about one at 100."""
+        rng = random.Random(2)
+
+        def mean_error(n: int) -> float:
+            errors = []
+            for _ in range(60):
+                values = [min(100.0, max(0.0, rng.gauss(50, 18))) for _ in range(n)]
+                errors.append(abs(release_quantiles(values, 1.0)[2] - statistics.median(values)))
+            return statistics.mean(errors)
+
+        small, large = mean_error(10), mean_error(100)
+        assert large < 2.5
+        assert small > large  # the smaller the group, the more its figures are blurred
+        assert small < 15
+
+    def test_a_larger_epsilon_is_closer_to_the_exact_figure(self) -> None:
+        values = [float(v) for v in range(20, 80, 3)]  # 20 values, median 48.5
+        assert abs(release_quantiles(values, 1000.0)[2] - 48.5) <= 1.5
+
+    def test_each_figure_spends_exactly_its_budget(self) -> None:
+        for percent in RELEASED_PERCENTS:
+            assert disclosure._quantile_mechanism(percent / 100, 0.5).map(1) == pytest.approx(0.5)
+
+    def test_the_budget_of_one_snapshot(self) -> None:
+        assert epsilon_per_release(1.0, series=6, groups=4) == 120.0
+
+
+class TestPercentileFromReleased:
+    released = [20, 30, 50, 70, 80]
+
+    def test_interpolated_between_released_points(self) -> None:
+        assert percentile_from_released(self.released, 50) == 50.0
+        assert percentile_from_released(self.released, 40) == pytest.approx(37.5)
+        assert percentile_from_released(self.released, 75) == pytest.approx(82.5)
+
+    def test_outside_the_released_points_the_middle_of_what_is_left(self) -> None:
+        assert percentile_from_released(self.released, 5) == 5.0
+        assert percentile_from_released(self.released, 95) == 95.0
+
+    def test_equal_released_values_take_the_middle_of_the_run(self) -> None:
+        assert percentile_from_released([40, 50, 50, 50, 60], 50) == 50.0
+        assert percentile_from_released([50, 50, 50, 60, 70], 50) == pytest.approx(30.0)  # p10..p50
+
+    def test_refuses_a_table_of_another_shape(self) -> None:
+        with pytest.raises(ValueError, match="expected 5 released quantiles"):
+            percentile_from_released(list(range(101)), 50)
+
+
+class TestGroups:
+    sector = ("size_sector_country", "small", "C", "IT")
+    country = ("size_country", "small", "", "IT")
+    size = ("size", "small", "", "")
+    everyone = ("all", "", "", "")
+
+    def test_which_groups_are_inside_which(self) -> None:
+        assert is_within(self.sector, self.country) and is_within(self.sector, self.everyone)
+        assert is_within(self.country, self.size) and is_within(self.size, self.everyone)
+        assert not is_within(self.country, self.sector) and not is_within(self.sector, self.sector)
+        assert is_within(("size_country", "small", "", "FR"), self.size)
+        assert not is_within(("size_sector_country", "small", "C", "FR"), self.country)
+        assert not is_within(("size", "medium", "", ""), ("size", "small", "", ""))
+
+    def test_a_group_that_is_another_plus_fewer_than_k_firms_is_withheld(self) -> None:
+        counts = {self.sector: 12, self.country: 13, self.size: 13, self.everyone: 40}
+        published = publishable_groups(counts, k=10)
+        assert self.sector in published
+        assert self.country not in published and self.size not in published  # 1 firm more than the sector
+        assert self.everyone in published  # 28 more than the published sector group
+
+    def test_identical_groups_are_both_published(self) -> None:
+        counts = {self.sector: 12, self.country: 12, self.size: 12, self.everyone: 12}
+        assert publishable_groups(counts, k=10) == set(counts)
+
+    def test_a_wider_group_differing_by_k_or_more_from_every_published_group_inside(self) -> None:
+        other_sector = ("size_sector_country", "small", "G", "IT")
+        counts = {self.sector: 10, other_sector: 4, self.country: 24}
+        assert publishable_groups(counts, k=10) == {self.sector, self.country}
+        counts[self.country] = 19  # 9 more than the published sector group
+        assert publishable_groups(counts, k=10) == {self.sector}
+
+    def test_nothing_below_k(self) -> None:
+        assert publishable_groups({self.sector: 9, self.everyone: 9}, k=10) == set()
+
+    def test_the_viewers_own_firm_does_not_count(self) -> None:
+        assert visible_count(10, viewer_contributes=True) == 9
+        assert visible_count(10, viewer_contributes=False) == 10
+
+
+def test_the_digest_names_the_values_not_their_order() -> None:
+    assert contributions_digest([1.0, 2.0], epsilon=1.0, k=10) == contributions_digest([2.0, 1.0], epsilon=1.0, k=10)
+    assert contributions_digest([1.0, 2.0], epsilon=1.0, k=10) != contributions_digest([1.0, 2.5], epsilon=1.0, k=10)
+    assert contributions_digest([1.0], epsilon=1.0, k=10) != contributions_digest([1.0], epsilon=0.5, k=10)

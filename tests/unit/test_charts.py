@@ -24,10 +24,10 @@ from assessments.charts.spec import (
 )
 from assessments.selectors import PeerRow
 
-OVERALL = PillarFigures("overall", "Overall", 55.0, 40.0, 50.0, 62.5)
+OVERALL = PillarFigures("overall", "Overall", 55.0, 40.0, 50.0, 63.0)
 PILLARS = (
     PillarFigures("skills", "Digital skills", 44.0, 35.0, 51.0, 60.0),
-    PillarFigures("data", "Data access and use", None, 30.0, 48.25, 58.0),  # no score of its own
+    PillarFigures("data", "Data access and use", None, 30.0, 48.0, 58.0),  # no score of its own
     PillarFigures("cyber", "Cybersecurity", 71.2),  # fewer than K peers: no peer figures
     PillarFigures("ai", "AI adoption", 20.55, 10.0, 22.0, 40.0),
 )
@@ -67,14 +67,14 @@ class TestRadar:
         assert spec.kind is ChartKind.RADAR
         assert spec.categories == ("Digital skills", "Data access and use", "Cybersecurity", "AI adoption")
         assert series(spec, "firm").values == (44.0, None, 71.2, 20.55)
-        assert series(spec, "peer_median").values == (51.0, 48.25, None, 22.0)
+        assert series(spec, "peer_median").values == (51.0, 48.0, None, 22.0)
 
     def test_a_missing_figure_is_a_gap_in_the_drawing_never_zero(self) -> None:
         figure = plotly_figure(radar_chart(PILLARS, "Small firms in Italy"))
         you, peers = trace(figure, "You"), trace(figure, "Peer median")
         # The line is closed by repeating the first pillar.
         assert you["r"] == [44.0, None, 71.2, 20.55, 44.0]
-        assert peers["r"] == [51.0, 48.25, None, 22.0, 51.0]
+        assert peers["r"] == [51.0, 48.0, None, 22.0, 51.0]
         assert you["connectgaps"] is False
         assert "fill" not in you  # a filled area would bridge the gap
 
@@ -82,12 +82,12 @@ class TestRadar:
         spec = radar_chart(PILLARS, "Small firms in Italy")
         assert spec.description == (
             "Your scores compared with the peer median of Small firms in Italy: "
-            "Digital skills 44.0 (peers 51.0); Data access and use no score (peers 48.3); "
-            "Cybersecurity 71.2 (peers not shown); AI adoption 20.6 (peers 22.0)."
+            "Digital skills 44.0 (peers 51); Data access and use no score (peers 48); "
+            "Cybersecurity 71.2 (peers not shown); AI adoption 20.6 (peers 22)."
         )
         assert [row.title for row in spec.table.rows] == [p.title for p in PILLARS]
         assert [[cell.value for cell in row.cells] for row in spec.table.rows] == [[p.score, p.median] for p in PILLARS]
-        assert [cell.text for cell in spec.table.rows[1].cells] == ["no score", "48.3"]
+        assert [cell.text for cell in spec.table.rows[1].cells] == ["no score", "48"]
         assert spec.table.columns == ("You", "Peer median")
 
     def test_takes_the_peer_rows_of_a_comparison_as_they_are(self) -> None:
@@ -101,25 +101,25 @@ class TestQuartiles:
         spec = quartile_chart((OVERALL, *PILLARS))
         middle = series(spec, "peer_middle_half")
         assert middle.lows == (40.0, 35.0, 30.0, None, 10.0)
-        assert middle.highs == (62.5, 60.0, 58.0, None, 40.0)
-        assert series(spec, "peer_median").values == (50.0, 51.0, 48.25, None, 22.0)
+        assert middle.highs == (63.0, 60.0, 58.0, None, 40.0)
+        assert series(spec, "peer_median").values == (50.0, 51.0, 48.0, None, 22.0)
         assert series(spec, "firm").values == (55.0, 44.0, None, 71.2, 20.55)
 
     def test_the_bars_run_from_the_lower_to_the_upper_quartile(self) -> None:
         figure = plotly_figure(quartile_chart((OVERALL, *PILLARS)))
         bars = trace(figure, "Middle half of peers")
         assert bars["base"] == [40.0, 35.0, 30.0, None, 10.0]
-        assert bars["x"] == [22.5, 25.0, 28.0, None, 30.0]  # lengths: p75 - p25
+        assert bars["x"] == [23.0, 25.0, 28.0, None, 30.0]  # lengths: p75 - p25
         assert trace(figure, "You")["x"] == [55.0, 44.0, None, 71.2, 20.55]
 
     def test_words_and_table(self) -> None:
         spec = quartile_chart((OVERALL, PILLARS[2]))
         assert spec.description == (
-            "Your scores and the middle half of your peers: Overall: you 55.0; peers 40.0 to 62.5, median 50.0. "
+            "Your scores and the middle half of your peers: Overall: you 55.0; peers 40 to 63, median 50. "
             "Cybersecurity: you 71.2; peers not shown (too few)."
         )
         assert [[c.value for c in row.cells] for row in spec.table.rows] == [
-            [55.0, 40.0, 50.0, 62.5],
+            [55.0, 40.0, 50.0, 63.0],
             [71.2, None, None, None],
         ]
         assert [c.text for c in spec.table.rows[1].cells] == ["71.2", "not shown", "not shown", "not shown"]
@@ -251,8 +251,8 @@ def test_cohort_radar_names_the_agency_side_and_keeps_gaps() -> None:
         ("peer_median", "All firms (median)", (51.0, 48.0)),
         ("firm", "Your clients (average)", (44.04, None)),
     ]
-    assert "Digital skills 44.0 (all firms 51.0)" in spec.description
-    assert [cell.text for cell in spec.table.rows[1].cells][1] == "48.0"
+    assert "Digital skills 44.0 (all firms 51)" in spec.description
+    assert [cell.text for cell in spec.table.rows[1].cells][1] == "48"
 
 
 def test_score_distribution_counts_clients_per_band_with_the_top_band_to_100() -> None:

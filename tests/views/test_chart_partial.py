@@ -172,11 +172,11 @@ class TestChartPartial:
         html, page, _figure = self.render()
         text = " ".join(" ".join(page.text).split())
         assert "Your pillar scores and the peer median" in text  # the caption of the figure
-        assert "Digital skills 44.0 (peers 51.0)" in text  # the description
+        assert "Digital skills 44.0 (peers 51)" in text  # the description
         assert len(page.all("caption")) == 1
         headers = page.all("th")
         assert [h.get("scope") for h in headers] == ["col", "col", "col", "row", "row", "row"]
-        for cell in ("44.0", "51.0", "no score", "48.0", "71.2", "not shown"):
+        for cell in ("44.0", "51", "no score", "48", "71.2", "not shown"):
             assert f">{cell}</td>" in html
         figure_tag = page.all("figure")[0]
         assert figure_tag["aria-describedby"] == "chart-radar-description"
