@@ -28,6 +28,7 @@ db: setup
 # Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.
 run: db
 	READINESS_DEMO_MODE=1 $(PY) manage.py refresh_peer_statistics
+	$(PY) manage.py schedule_jobs
 	@echo "==> Readiness on http://$(HOST):$(PORT)/ (Ctrl+C to stop; demo mode: demo firms count as peers)"
 	@echo "==> A background worker (db_worker) runs beside it for long jobs such as the ZIP of action plans"
 	@READINESS_DEMO_MODE=1 $(PY) manage.py db_worker --no-reload --verbosity 0 & worker=$$!; \

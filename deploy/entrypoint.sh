@@ -10,6 +10,7 @@ if [ "${1:-}" = "release" ]; then
   python manage.py load_policy_examples questionnaires/content/policy-examples-2026.1.yaml
   python manage.py load_actions questionnaires/content/actions-2026.1.yaml
   python manage.py refresh_peer_statistics
+  python manage.py schedule_jobs  # the worker's recurring jobs: peer snapshot, expired exports
   exit 0
 fi
 exec "$@"

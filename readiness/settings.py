@@ -285,6 +285,8 @@ BENCHMARK_DEMO_MODE = env_bool("READINESS_DEMO_MODE", False)
 # Peer figures come from a snapshot the background worker publishes every this many seconds
 # (default daily), never after each submission (assessments.peer_statistics).
 PEER_STATISTICS_INTERVAL = int(os.environ.get("PEER_STATISTICS_INTERVAL", str(24 * 60 * 60)))
+# An agency's ZIP of action plans is deleted this many days after it is built (by the worker).
+EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
 # Privacy loss of each released peer quantile under differential privacy (assessments.disclosure).
 # Smaller hides each firm better and blurs small groups more; the methodology page states both.
 BENCHMARK_EPSILON = float(os.environ.get("BENCHMARK_EPSILON", "1.0"))

@@ -11,6 +11,13 @@ class AgenciesConfig(AppConfig):
         # The firm's side reaches agency data only through the hooks it offers (its personal-data
         # export, the links on its dashboard): the agencies app plugs into them here, so nothing
         # in ``assessments`` imports this app.
-        from . import plugins
+        from django.db.models.signals import pre_delete
+
+        from assessments.models import Firm
+
+        from . import plugins, services
 
         plugins.register()
+        # However a firm is deleted (its owner's account, the admin), the agencies' files that hold
+        # its data go with it.
+        pre_delete.connect(services.exports_of_deleted_firm_purge, sender=Firm, dispatch_uid="agencies.exports")

@@ -157,7 +157,9 @@ class PortfolioExport(models.Model):
     """A file built in the background for an agency (the ZIP of all clients' action plans).
 
     The worker updates ``done`` as it goes, so the page can show progress; the finished file
-    stays in storage for the advisor to download.
+    stays in storage for the advisor to download until it expires (``EXPORT_RETENTION_DAYS``),
+    or until a firm in it stops sharing with the agency or is deleted: then file and row go
+    (``services.exports_purge``), and the advisor can build a new one.
     """
 
     class Status(models.TextChoices):
@@ -176,6 +178,11 @@ class PortfolioExport(models.Model):
     language = models.CharField(max_length=10, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)  # set when the file is ready
+    # The firms whose plans are in the file, and how many there were: a deleted firm's link row
+    # goes with it, so fewer links than ``firm_count`` means a firm in the file was deleted.
+    firms = models.ManyToManyField(Firm, through="PortfolioExportFirm", related_name="+", blank=True)
+    firm_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         db_table = "assessments_portfolioexport"  # created by the assessments app
@@ -187,3 +194,17 @@ class PortfolioExport(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else (100 if self.status == self.Status.DONE else 0)
+
+
+class PortfolioExportFirm(models.Model):
+    """A firm whose action plan is in an export, and which assessment's plan it is."""
+
+    export = models.ForeignKey(PortfolioExport, on_delete=models.CASCADE, related_name="contents")
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="+")
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["export", "firm"], name="one_plan_per_firm_per_export")]
+
+    def __str__(self) -> str:
+        return f"export {self.export_id}: firm {self.firm_id}"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import tempfile
 import zipfile
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -18,8 +20,8 @@ from assessments import pdf
 from assessments import selectors as firm_selectors
 from assessments.models import Assessment
 
-from . import access_log, selectors
-from .models import AccessLogEntry, PortfolioExport
+from . import selectors
+from .models import PortfolioExport, PortfolioExportFirm
 
 logger = logging.getLogger(__name__)
 
@@ -65,11 +67,40 @@ def build_pdf_zip(export_id: int) -> None:
             status=PortfolioExport.Status.FAILED, error=str(exc)[:2000], finished_at=timezone.now()
         )
         raise
+    finished = timezone.now()
     with transaction.atomic():
-        # Each firm whose plan is in the file is told (under "Sharing"), as for a download.
-        access_log.access_log_record_many(
-            agency=export.agency, user=export.requested_by, firms=included, action=AccessLogEntry.Action.ZIPPED
+        # The firms in the file, so that a revoked consent or a deleted firm takes the file with it.
+        PortfolioExportFirm.objects.bulk_create(
+            [
+                PortfolioExportFirm(export_id=export.pk, firm_id=firm_id, assessment_id=assessment_id)
+                for firm_id, assessment_id in included
+            ],
+            batch_size=2000,
         )
         PortfolioExport.objects.filter(pk=export.pk).update(
-            status=PortfolioExport.Status.DONE, file_name=saved, finished_at=timezone.now()
+            status=PortfolioExport.Status.DONE,
+            file_name=saved,
+            finished_at=finished,
+            firm_count=len(included),
+            expires_at=finished + timedelta(days=settings.EXPORT_RETENTION_DAYS),
         )
+
+
+@task()
+def scheduled_export_cleanup() -> int:
+    """Remove expired exports, daily; schedules the next run first, so a failure does not end the series."""
+    from . import services
+
+    schedule_export_cleanup(after=timedelta(days=1))
+    return services.exports_expired_remove()
+
+
+def schedule_export_cleanup(*, after: timedelta = timedelta(0)) -> None:
+    """Make sure the next clean-up is waiting for the worker (one at most)."""
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    waiting = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=scheduled_export_cleanup.module_path
+    ).exists()
+    if not waiting:
+        scheduled_export_cleanup.using(run_after=timezone.now() + after).enqueue()

@@ -10,6 +10,7 @@ import csv
 from collections.abc import Iterator
 from itertools import batched
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -259,10 +260,15 @@ def agency_pdf_zip(request: HttpRequest, agency_id: int) -> HttpResponse:
 def agency_export(request: HttpRequest, agency_id: int, export_id: int) -> HttpResponse:
     member, export = selectors.agency_export(request.user, agency_id, export_id)
     if request.GET.get("download") and export.status == PortfolioExport.Status.DONE:
+        allowed = services.export_download(member=member, export=export)
+        if allowed is None:
+            # Expired, or a firm in it stopped sharing or was deleted: the file is gone.
+            context = {"agency": member.agency, "retention_days": settings.EXPORT_RETENTION_DAYS}
+            return render(request, "agencies/export_gone.html", context, status=410)
         return FileResponse(
-            default_storage.open(export.file_name, "rb"),
+            default_storage.open(allowed.file_name, "rb"),
             as_attachment=True,
-            filename=export.file_name.rsplit("/", 1)[-1],
+            filename=allowed.file_name.rsplit("/", 1)[-1],
             content_type="application/zip",
         )
     return render(request, "agencies/export.html", {"agency": member.agency, "export": export})

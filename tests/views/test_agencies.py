@@ -12,6 +12,7 @@ from django.core.signals import request_finished
 from django.db import close_old_connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.agencies import services as agency_services
 from assessments.agencies.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation
@@ -475,7 +476,18 @@ class TestTheAccessLogIsComplete:
             xlsx.close()
         finally:
             request_finished.connect(close_old_connections)
-        build_pdf_zip.func(PortfolioExport.objects.create(agency=agency, requested_by=advisor).pk)  # the worker's call
+        export = PortfolioExport.objects.create(agency=agency, requested_by=advisor)
+        build_pdf_zip.func(export.pk)  # the worker's call
+        assert not AccessLogEntry.objects.filter(firm=firm, action="zipped_plan").exists()  # built, not yet handed out
+        download = advisor_client.get(
+            reverse("agencies:agency_export", kwargs={"agency_id": agency.pk, "export_id": export.pk}), {"download": 1}
+        )
+        assert download.status_code == 200
+        request_finished.disconnect(close_old_connections)
+        try:
+            download.close()
+        finally:
+            request_finished.connect(close_old_connections)
 
         entries = AccessLogEntry.objects.filter(firm=firm)
         assert sorted(entries.values_list("action", flat=True)) == [
@@ -519,3 +531,128 @@ class TestTheAccessLogIsComplete:
         )
         assert other.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk})).status_code == 404
         assert not AccessLogEntry.objects.exists()
+
+
+class TestExportsFollowConsent:
+    """ "Access ends at once" reaches the files: an agency's ZIP holding a firm's plan goes when the
+    firm stops sharing or is deleted, and every ZIP goes after the retention period."""
+
+    @pytest.fixture
+    def export(self, consented: AgencyConsent, agency: Agency, advisor: User):  # type: ignore[no-untyped-def]
+        from assessments.agencies.models import PortfolioExport
+        from assessments.agencies.tasks import build_pdf_zip
+
+        export = PortfolioExport.objects.create(agency=agency, requested_by=advisor)
+        build_pdf_zip.func(export.pk)
+        export.refresh_from_db()
+        assert export.status == PortfolioExport.Status.DONE
+        assert list(export.contents.values_list("firm_id", "assessment_id")) == [
+            (consented.firm_id, consented.firm.assessments.get().pk)
+        ]
+        return export
+
+    def download(self, client: Client, export) -> object:  # type: ignore[no-untyped-def]
+        url = reverse("agencies:agency_export", kwargs={"agency_id": export.agency_id, "export_id": export.pk})
+        response = client.get(url, {"download": 1})
+        if hasattr(response, "streaming_content"):
+            request_finished.disconnect(close_old_connections)
+            try:
+                b"".join(response.streaming_content)
+                response.close()
+            finally:
+                request_finished.connect(close_old_connections)
+        return response
+
+    def gone(self, export) -> bool:  # type: ignore[no-untyped-def]
+        from django.core.files.storage import default_storage
+
+        from assessments.agencies.models import PortfolioExport
+
+        return not PortfolioExport.objects.filter(pk=export.pk).exists() and not default_storage.exists(
+            export.file_name
+        )
+
+    def test_revoking_consent_deletes_the_file_at_once(
+        self,
+        export,
+        consented: AgencyConsent,
+        owner_client: Client,
+        advisor_client: Client,
+        django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    ) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(reverse("agencies:consent_revoke", kwargs={"consent_id": consented.pk}))
+        assert response.status_code == 302
+        assert self.gone(export)
+        response = self.download(advisor_client, export)
+        assert response.status_code == 404
+
+    def test_a_file_whose_firm_stopped_sharing_is_refused_and_deleted_at_download(
+        self,
+        export,
+        consented: AgencyConsent,
+        advisor_client: Client,
+        django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    ) -> None:
+        # Revoked behind the service's back (an admin, an old process): the download checks again.
+        AgencyConsent.objects.filter(pk=consented.pk).update(revoked_at=timezone.now())
+        with django_capture_on_commit_callbacks(execute=True):
+            response = self.download(advisor_client, export)
+        assert response.status_code == 410
+        assert "Build a new file" in response.content.decode()
+        assert self.gone(export)
+        assert not AccessLogEntry.objects.filter(action="zipped_plan").exists()
+
+    def test_deleting_the_account_deletes_the_file(
+        self,
+        export,
+        owner_client: Client,
+        advisor_client: Client,
+        django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    ) -> None:
+        from tests.factories import PASSWORD
+
+        with django_capture_on_commit_callbacks(execute=True):
+            response = owner_client.post(
+                reverse("assessments:account_delete"), {"password": PASSWORD, "understood": "on"}
+            )
+        assert response.status_code == 302
+        assert self.gone(export)
+        assert self.download(advisor_client, export).status_code == 404
+
+    def test_a_file_past_its_retention_is_refused_then_removed_by_the_worker(
+        self,
+        export,
+        advisor_client: Client,
+        settings,
+        django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
+    ) -> None:
+        from datetime import timedelta
+
+        from assessments.agencies.models import PortfolioExport
+        from assessments.agencies.tasks import scheduled_export_cleanup
+
+        assert settings.EXPORT_RETENTION_DAYS == 7
+        assert export.expires_at - export.finished_at == timedelta(days=7)
+        assert self.download(advisor_client, export).status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            assert scheduled_export_cleanup.func() == 0  # not yet expired
+        assert PortfolioExport.objects.filter(pk=export.pk).exists()
+        PortfolioExport.objects.filter(pk=export.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert scheduled_export_cleanup.func() == 1
+        assert self.gone(export)
+
+    def test_each_download_is_logged_for_the_advisor_who_downloads(
+        self, export, agency: Agency, consented: AgencyConsent, client_for
+    ) -> None:  # type: ignore[no-untyped-def]
+        colleague = UserFactory(email="colleague@hub-a.example")
+        AgencyMember.objects.create(agency=agency, user=colleague, role=AgencyMember.Role.ADVISOR)
+        assert self.download(client_for(colleague), export).status_code == 200
+        (entry,) = AccessLogEntry.objects.filter(firm=consented.firm, action="zipped_plan")
+        assert entry.user == colleague
+
+    def test_another_agencys_advisor_cannot_reach_the_file(self, export, other_advisor: User, client_for) -> None:  # type: ignore[no-untyped-def]
+        response = self.download(client_for(other_advisor), export)
+        assert response.status_code == 404
+        assert not AccessLogEntry.objects.filter(action="zipped_plan").exists()
