@@ -2,6 +2,9 @@
 # Both set everything up first (system packages, Python >= 3.12, virtualenv, dependencies).
 
 VENV ?= .venv
+# Local development and the test suite: debug settings (SQLite, no HTTPS redirect, a development
+# key). Without this variable the settings are production's and need DJANGO_SECRET_KEY.
+export DJANGO_DEBUG ?= 1
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -17,8 +17,14 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.db.models import Sum
+from django.http import HttpRequest
+from django.utils import timezone
 
 from .models import User
 from .user_rows import user_by_id
@@ -96,3 +102,31 @@ def _throttle_key(address: str) -> str:
         # inet type refuses "2001:db8::/64").
         return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
     return str(ip)
+
+
+class AccountCeilingAxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler with a ceiling per account across addresses.
+
+    Axes locks an account *and* address pair after ``AXES_FAILURE_LIMIT`` failures. An attacker
+    with many addresses (a botnet, an IPv6 range of /64s) would get that many guesses from each;
+    the ceiling stops guessing at ``AXES_ACCOUNT_FAILURE_CEILING`` failures on one account from
+    all addresses together within ``AXES_COOLOFF_TIME``. High enough that a person's own typos
+    from their few devices never reach it.
+    """
+
+    def is_locked(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        username = get_client_username(request, credentials)
+        if not username:
+            return False
+        since = timezone.now() - settings.AXES_COOLOFF_TIME
+        failures = AccessAttempt.objects.filter(username=username, attempt_time__gte=since).aggregate(
+            total=Sum("failures_since_start")
+        )["total"]
+        if (failures or 0) < settings.AXES_ACCOUNT_FAILURE_CEILING:
+            return False
+        # Axes flags a lockout only when the pair reaches its limit; flag this one too, so the
+        # person gets the lockout page (429, when to try again) rather than "wrong password".
+        request.axes_locked_out = True
+        return True

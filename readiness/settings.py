@@ -1,7 +1,8 @@
 """Settings for Readiness, read from the environment with safe local defaults.
 
-Local development needs no environment at all: SQLite next to the code, DEBUG on, e-mail to
-the console. Production sets DJANGO_DEBUG=0, which makes DJANGO_SECRET_KEY mandatory.
+Local development sets DJANGO_DEBUG=1 (the Makefile does) and needs nothing else: SQLite next
+to the code, e-mail to the console. Without it the production settings apply, and
+DJANGO_SECRET_KEY is mandatory.
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a deployment that forgets the variable gets the production settings
+# (and refuses to start without a secret key), never debug pages. The Makefile's targets set
+# DJANGO_DEBUG=1 for local development and tests.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -270,6 +274,10 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+# And a ceiling per account across all addresses (readiness.backends.AccountCeilingAxesHandler):
+# many addresses do not buy many guesses.
+AXES_HANDLER = "readiness.backends.AccountCeilingAxesHandler"
+AXES_ACCOUNT_FAILURE_CEILING = int(os.environ.get("AXES_ACCOUNT_FAILURE_CEILING", "20"))
 # The login form's field (axes would otherwise take the user model's USERNAME_FIELD, "email").
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "readiness.backends.login_name"

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from assessments import disclosure
+from assessments.benchmarks import PEER_SCOPES
 from questionnaires import selectors as content_selectors
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import PolicyExample
@@ -50,13 +52,24 @@ def methodology(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "readiness/methodology.html",
-        {"content": content, "levels": levels, "method_version": METHOD_VERSION},
+        {
+            "content": content,
+            "levels": levels,
+            "method_version": METHOD_VERSION,
+            "min_group": settings.BENCHMARK_MIN_GROUP,
+            "interval_hours": round(settings.PEER_STATISTICS_INTERVAL / 3600, 1),
+            "epsilon": settings.BENCHMARK_EPSILON,
+            "epsilon_per_release": disclosure.epsilon_per_release(
+                settings.BENCHMARK_EPSILON, series=len(KNOWN_PILLARS) + 1, groups=len(PEER_SCOPES)
+            ),
+        },
     )
 
 
 @require_GET
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "privacy.html", {"min_group": settings.BENCHMARK_MIN_GROUP})
+    context = {"min_group": settings.BENCHMARK_MIN_GROUP, "retention_days": settings.EXPORT_RETENTION_DAYS}
+    return render(request, "privacy.html", context)
 
 
 def policy_examples(request: HttpRequest) -> HttpResponse:

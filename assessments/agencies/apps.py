@@ -15,9 +15,9 @@ class AgenciesConfig(AppConfig):
 
         from assessments.models import Firm
 
-        from . import plugins, services
+        from . import export_files, plugins
 
         plugins.register()
         # However a firm is deleted (its owner's account, the admin), the agencies' files that hold
         # its data go with it.
-        pre_delete.connect(services.exports_of_deleted_firm_purge, sender=Firm, dispatch_uid="agencies.exports")
+        pre_delete.connect(export_files.exports_of_deleted_firm_purge, sender=Firm, dispatch_uid="agencies.exports")

@@ -15,10 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,7 +24,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Firm, Membership
 from readiness.models import User
 
-from . import access_log, selectors
+from . import access_log, export_files, selectors
 from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
 from .selectors import DashboardFilters
 from .tasks import build_pdf_zip
@@ -206,35 +204,8 @@ def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:
         revoked = AgencyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=user
         )
-        exports_purge(PortfolioExport.objects.filter(agency_id=consent.agency_id, firms=consent.firm_id))
+        export_files.exports_purge(PortfolioExport.objects.filter(agency_id=consent.agency_id, firms=consent.firm_id))
     return bool(revoked)
-
-
-def exports_purge(exports: QuerySet[PortfolioExport]) -> int:
-    """Delete these exports: their files from storage, once the rows are gone for good."""
-    doomed = list(exports.values_list("pk", "file_name"))
-    PortfolioExport.objects.filter(pk__in=[pk for pk, _name in doomed]).delete()
-    files = [name for _pk, name in doomed if name]
-    # After the commit: a rolled-back deletion must not have lost the file.
-    transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
-    return len(doomed)
-
-
-def exports_of_deleted_firm_purge(sender: type, instance: Firm, **kwargs: Any) -> None:
-    """``pre_delete`` of a firm: every export holding its data goes too."""
-    exports_purge(PortfolioExport.objects.filter(firms=instance.pk))
-
-
-def export_still_allowed(export: PortfolioExport) -> bool:
-    """The file may still be handed out: not expired, and every firm in it is still there and
-    still shares with the agency. Checked at each download; a file that fails is purged."""
-    if export.expires_at is not None and export.expires_at <= timezone.now():
-        return False
-    firm_ids = list(export.firms.values_list("pk", flat=True))
-    if len(firm_ids) != export.firm_count:
-        return False  # a firm in the file was deleted
-    sharing = AgencyConsent.objects.filter(agency_id=export.agency_id, firm_id__in=firm_ids, revoked_at__isnull=True)
-    return sharing.values("firm_id").distinct().count() == len(firm_ids)
 
 
 def export_download(*, member: AgencyMember, export: PortfolioExport) -> PortfolioExport | None:
@@ -244,8 +215,8 @@ def export_download(*, member: AgencyMember, export: PortfolioExport) -> Portfol
         locked = PortfolioExport.objects.select_for_update().filter(pk=export.pk).first()
         if locked is None or locked.status != PortfolioExport.Status.DONE:
             return None
-        if not export_still_allowed(locked):
-            exports_purge(PortfolioExport.objects.filter(pk=locked.pk))
+        if not export_files.export_still_allowed(locked):
+            export_files.exports_purge(PortfolioExport.objects.filter(pk=locked.pk))
             return None
         access_log.access_log_record_many(
             agency=member.agency,
@@ -254,11 +225,6 @@ def export_download(*, member: AgencyMember, export: PortfolioExport) -> Portfol
             action=AccessLogEntry.Action.ZIPPED,
         )
     return locked
-
-
-def exports_expired_remove() -> int:
-    """Remove the exports past their retention period (the worker runs this daily)."""
-    return exports_purge(PortfolioExport.objects.filter(expires_at__lte=timezone.now()))
 
 
 def portfolio_export(*, member: AgencyMember, filters: DashboardFilters) -> tuple[list[str], Iterator[list[Any]]]:

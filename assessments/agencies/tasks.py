@@ -20,7 +20,7 @@ from assessments import pdf
 from assessments import selectors as firm_selectors
 from assessments.models import Assessment
 
-from . import selectors
+from . import export_files, selectors
 from .models import PortfolioExport, PortfolioExportFirm
 
 logger = logging.getLogger(__name__)
@@ -89,10 +89,8 @@ def build_pdf_zip(export_id: int) -> None:
 @task()
 def scheduled_export_cleanup() -> int:
     """Remove expired exports, daily; schedules the next run first, so a failure does not end the series."""
-    from . import services
-
     schedule_export_cleanup(after=timedelta(days=1))
-    return services.exports_expired_remove()
+    return export_files.exports_expired_remove()
 
 
 def schedule_export_cleanup(*, after: timedelta = timedelta(0)) -> None:

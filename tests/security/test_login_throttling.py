@@ -152,3 +152,43 @@ def test_an_ipv6_client_counts_by_its_64_block(client: Client, user: User) -> No
     )
     assert other_block.status_code == 302
     assert client_ip(RequestFactory().get("/", REMOTE_ADDR="::ffff:198.51.100.9")) == "198.51.100.9"
+
+
+class TestTheCeilingPerAccount:
+    """Many addresses do not buy many guesses: at most AXES_ACCOUNT_FAILURE_CEILING failures on one
+    account from all addresses together, then even the right password waits."""
+
+    def test_guesses_spread_over_many_addresses_stop_at_the_ceiling(
+        self, client: Client, user: User, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        assert settings.AXES_ACCOUNT_FAILURE_CEILING == 20
+        for n in range(5):  # four failures from each of five addresses: no pair reaches five
+            fail(client, user.email, 4, ip=f"198.51.100.{n + 1}")
+        response = attempt(client, user.email, PASSWORD, ip="192.0.2.99")  # a new address, the right password
+        assert response.status_code == 429
+        assert "_auth_user_id" not in client.session
+
+    def test_an_ipv6_attacker_rotating_through_its_64s_is_stopped_too(self, client: Client, user: User) -> None:
+        for n in range(20):
+            fail(client, user.email, 1, ip=f"2001:db8:{n:x}::1")
+        assert attempt(client, user.email, PASSWORD, ip="2001:db8:ffff::1").status_code == 429
+
+    def test_below_the_ceiling_the_right_password_gets_in(self, client: Client, user: User) -> None:
+        for n in range(4):
+            fail(client, user.email, 4, ip=f"198.51.100.{n + 1}")  # 16 failures
+        response = attempt(client, user.email, PASSWORD, ip="192.0.2.99")
+        assert response.status_code == 302
+
+    def test_other_accounts_are_not_affected(self, client: Client, user: User) -> None:
+        other = UserFactory(email="other@example.com")
+        for n in range(5):
+            fail(client, user.email, 4, ip=f"198.51.100.{n + 1}")
+        assert attempt(client, other.email, PASSWORD, ip="198.51.100.1").status_code == 302
+
+    def test_the_ceiling_lifts_after_the_cool_off(self, client: Client, user: User) -> None:
+        from axes.models import AccessAttempt
+
+        for n in range(5):
+            fail(client, user.email, 4, ip=f"198.51.100.{n + 1}")
+        AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+        assert attempt(client, user.email, PASSWORD, ip="192.0.2.99").status_code == 302

@@ -52,6 +52,31 @@ def test_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
     assert done.returncode != 0 and "DJANGO_SECRET_KEY must be set" in done.stderr
 
 
+def test_debug_is_off_unless_asked_for(tmp_path: Path) -> None:
+    """A deployment that sets nothing gets production's settings: no debug pages, a secret key
+    required, HTTPS only."""
+    env = production_env(tmp_path)
+    del env["DJANGO_DEBUG"], env["DJANGO_SECRET_KEY"]
+    done = run(env, "manage.py", "check")
+    assert done.returncode != 0 and "DJANGO_SECRET_KEY must be set" in done.stderr
+    env = production_env(tmp_path)
+    del env["DJANGO_DEBUG"]
+    show = "from django.conf import settings; print(settings.DEBUG, settings.SECURE_SSL_REDIRECT)"
+    unset = [(None, "False True")]
+    for value, expected in [
+        *unset,
+        ("", "False True"),
+        ("0", "False True"),
+        ("yes-please", "False True"),
+        ("1", "True False"),
+    ]:
+        if value is not None:
+            env = production_env(tmp_path, DJANGO_DEBUG=value)
+        done = run(env, "manage.py", "shell", "-c", show)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip().splitlines()[-1].split() == expected.split(), value
+
+
 # Requests made in a fresh process under the production settings; each line of output is one
 # response's status, headers and cookies, as JSON.
 PROBE = """

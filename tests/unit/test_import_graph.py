@@ -18,8 +18,9 @@ PACKAGES = ("readiness", "assessments", "questionnaires", "tests", "bench")
 
 # Top to bottom. A module belongs to the layer of the longest prefix that names it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    # The project's entry points: URLs of every app, the home and methodology pages, WSGI.
-    ("project", ("readiness.urls", "readiness.views", "readiness.wsgi")),
+    # The project's entry points: URLs of every app, the home and methodology pages, WSGI, and the
+    # command that schedules every app's recurring jobs.
+    ("project", ("readiness.urls", "readiness.views", "readiness.wsgi", "readiness.management.commands.schedule_jobs")),
     # Agencies, their clients and portfolios: reads the firm's side, never read by it.
     ("agencies", ("assessments.agencies",)),
     # Firms, assessments, results, benchmarks, the PDF.
