@@ -21,10 +21,11 @@ from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessmen
 from questionnaires.selectors import version_content
 from readiness.models import User
 
+from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, Membership, PillarScore
 from .peer_statistics import peer_statistics_refresh
-from .services import BENCHMARK_CONSENT_TEXT_VERSION, scores_apply
+from .services import scores_apply
 
 DEMO_EMAIL = "demo@readiness.invalid"
 # A known password: the demo login exists only on machines that ran generate_demo_data.
@@ -83,7 +84,7 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
                 size_class=rng.choices([s[0] for s in SIZES], weights=[s[1] for s in SIZES])[0],
                 benchmark_consent=rng.random() < 0.85,
                 benchmark_consent_at=now,
-                benchmark_consent_version=BENCHMARK_CONSENT_TEXT_VERSION,
+                benchmark_consent_version=benchmark_consent_version(),
                 is_demo=True,
             )
             for i in range(1, firm_count + 1)

@@ -15,24 +15,22 @@ from django.utils.translation import gettext_lazy as _
 from questionnaires.scoring import REASON_EXCLUSIVE, REASON_SEVERAL_RUNGS, InvalidAnswer, QuestionSpec, normalise_answer
 from questionnaires.selectors import PillarView
 
+from .consent_texts import (
+    BENCHMARK_CONSENT_CHOICES,
+    BENCHMARK_CONSENT_HELP,
+    BENCHMARK_CONSENT_LABEL,
+    benchmark_consent_version,
+)
 from .models import Firm
-
-CONSENT_CHOICES = [
-    ("yes", _("Yes — our anonymised results may count in peer benchmarks")),
-    ("no", _("No — keep our results out of peer benchmarks")),
-]
 
 
 class FirmForm(forms.ModelForm):
     benchmark_consent = forms.TypedChoiceField(
-        label=_("Peer benchmarks"),
-        choices=CONSENT_CHOICES,
+        label=BENCHMARK_CONSENT_LABEL,
+        choices=BENCHMARK_CONSENT_CHOICES,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        help_text=_(
-            "Benchmarks compare firms only in groups of at least ten, so no firm can be singled out. "
-            "You can change this choice at any time."
-        ),
+        help_text=BENCHMARK_CONSENT_HELP,
         error_messages={"required": _("Please choose whether your results may count in peer benchmarks.")},
     )
 
@@ -46,8 +44,10 @@ class FirmForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Never pre-ticked: a new firm must make the choice itself.
-        if self.instance.pk is not None and self.instance.benchmark_consent is not None:
+        # Never pre-ticked: a new firm must make the choice itself, and so must a firm whose choice
+        # was made on other words (the consent's version is the text's: ``consent_texts``).
+        current = self.instance.benchmark_consent_version == benchmark_consent_version()
+        if self.instance.pk is not None and self.instance.benchmark_consent is not None and current:
             self.initial["benchmark_consent"] = "yes" if self.instance.benchmark_consent else "no"
         self.fields["country"].choices = [("", _("Choose a country…")), *list(self.fields["country"].choices)[1:]]
         self.fields["sector"].choices = [("", _("Choose a sector…")), *self.fields["sector"].choices[1:]]

@@ -7,8 +7,8 @@ before and after one submission would otherwise see that one firm's effect. With
 benchmark consent, changing the profile or deleting the account takes the firm out of the next
 snapshot and asks for one. ``manage.py refresh_peer_statistics`` rebuilds by hand.
 
-Contributors: firms with benchmark consent, a submitted assessment and an owner who confirmed
-their e-mail address. What is stored is what may be published (``disclosure``).
+Contributors: firms with benchmark consent (to the current wording), a submitted assessment and
+an owner who confirmed their e-mail address. What is stored is what may be published (``disclosure``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from questionnaires.loader import KNOWN_PILLARS
 
 from . import disclosure
 from .benchmarks import PEER_SCOPES
+from .consent_texts import benchmark_consent_version
 from .models import FirmSummary, Membership, PeerStatistic
 
 
@@ -78,7 +79,11 @@ def contributors(includes_demo: bool):
             firm=OuterRef("firm"), role=Membership.Role.OWNER, user__email_confirmed_at__isnull=False
         )
     )
-    consenting = FirmSummary.objects.filter(firm__benchmark_consent=True)
+    # Consent given to the words the profile shows now: given to other words, it waits until the
+    # firm confirms again (``consent_texts``).
+    consenting = FirmSummary.objects.filter(
+        firm__benchmark_consent=True, firm__benchmark_consent_version=benchmark_consent_version()
+    )
     if not includes_demo:
         return consenting.filter(confirmed_owner, firm__is_demo=False)
     # Generated demo firms have no owner to confirm anything; no one can sign up as one, and they

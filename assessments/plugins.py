@@ -53,7 +53,16 @@ class AccountDataSection:
     records: Callable[[User], list[dict[str, Any]]]
 
 
+@dataclass(frozen=True)
+class FirmNotice:
+    """Something the firm must act on, shown at the top of its dashboard (consent to renew, say)."""
+
+    text: str
+    link: Link
+
+
 _firm_sections: dict[str, FirmDataSection] = {}
+_firm_notices: dict[str, Callable[[Firm], list[FirmNotice]]] = {}
 _account_sections: dict[str, AccountDataSection] = {}
 _other_homes: dict[str, Callable[[User], OtherHome | None]] = {}
 
@@ -69,6 +78,15 @@ def account_data_section_register(section: AccountDataSection) -> None:
 def other_home_register(key: str, provider: Callable[[User], OtherHome | None]) -> None:
     """``provider(user)`` gives the person's other home, or None when they have none there."""
     _other_homes[key] = provider
+
+
+def firm_notice_register(key: str, provider: Callable[[Firm], list[FirmNotice]]) -> None:
+    """``provider(firm)`` gives what the firm must act on in that app (often nothing)."""
+    _firm_notices[key] = provider
+
+
+def firm_notices_of(firm: Firm) -> list[FirmNotice]:
+    return [notice for provider in _firm_notices.values() for notice in provider(firm)]
 
 
 def firm_data_sections() -> tuple[FirmDataSection, ...]:

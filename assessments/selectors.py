@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -34,8 +35,9 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import VersionContent, official_reference_for, version_content
 from readiness.models import User
 
-from . import disclosure
+from . import disclosure, plugins
 from .benchmarks import PEER_SCOPES, narrowest_group
+from .consent_texts import benchmark_consent_version
 from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore, SizeClass
 
 
@@ -457,6 +459,23 @@ SIZE_GROUP_NAMES = {
     SizeClass.MEDIUM: gettext_lazy("Medium-sized firms"),
     SizeClass.LARGE: gettext_lazy("Large firms"),
 }
+
+
+def firm_notices(firm: Firm) -> list[plugins.FirmNotice]:
+    """What the firm must act on, on the firm's side: a benchmark consent given to other words."""
+    if firm.benchmark_consent and firm.benchmark_consent_version != benchmark_consent_version():
+        return [
+            plugins.FirmNotice(
+                _(
+                    "We have changed the wording of the peer-benchmark consent. Your results do not count in the "
+                    "benchmarks until you read it and confirm your choice."
+                ),
+                plugins.Link(
+                    _("Review the consent"), reverse("assessments:firm_profile") + "#div_id_benchmark_consent"
+                ),
+            )
+        ]
+    return []
 
 
 def peer_group_label(scope: str | None, firm: Firm) -> str:

@@ -17,11 +17,10 @@ from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from . import tasks
+from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
 from .selectors import answers_of
-
-BENCHMARK_CONSENT_TEXT_VERSION = "2026-11"
 
 
 class AssessmentError(Exception):
@@ -52,19 +51,32 @@ def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm
         else:
             firm = Firm.objects.select_for_update().get(pk=firm.pk)
             previous_consent = firm.benchmark_consent
-        peer_profile_before = (firm.country, firm.sector, firm.size_class, firm.benchmark_consent)
+        peer_profile_before = (
+            firm.country,
+            firm.sector,
+            firm.size_class,
+            firm.benchmark_consent,
+            firm.benchmark_consent_version,
+        )
         for field in ("name", "country", "sector", "size_class", "region"):
             setattr(firm, field, data[field])
         consent = data["benchmark_consent"]
-        if consent != previous_consent:
+        version = benchmark_consent_version()
+        if consent != previous_consent or firm.benchmark_consent_version != version:
             firm.benchmark_consent = consent
             firm.benchmark_consent_at = timezone.now()
-            firm.benchmark_consent_version = BENCHMARK_CONSENT_TEXT_VERSION
+            firm.benchmark_consent_version = version
         is_new = firm.pk is None
         firm.save()
         if is_new:
             Membership.objects.create(user=user, firm=firm, role=Membership.Role.OWNER)
-        peer_profile_after = (firm.country, firm.sector, firm.size_class, firm.benchmark_consent)
+        peer_profile_after = (
+            firm.country,
+            firm.sector,
+            firm.size_class,
+            firm.benchmark_consent,
+            firm.benchmark_consent_version,
+        )
         if peer_profile_after != peer_profile_before and FirmSummary.objects.filter(firm=firm).exists():
             # The firm leaves its old groups (or all of them) in a snapshot published now, not a day later.
             transaction.on_commit(tasks.request_peer_statistics)

@@ -57,6 +57,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "submitted": submitted,
             "submitted_rows": [(a, LEVEL_LABELS.get(a.overall_level, "")) for a in submitted],
             "other_home_links": [link for home in other_homes for link in home.links],
+            "notices": [*selectors.firm_notices(firm), *plugins.firm_notices_of(firm)],
         },
     )
 

@@ -41,12 +41,14 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
     """
     from django.utils import timezone
 
+    from assessments.consent_texts import benchmark_consent_version
     from assessments.firm_summaries import firm_summaries_refresh
     from assessments.models import Assessment, Firm, Membership, PillarScore
     from questionnaires.scoring import level_for, round_score
     from questionnaires.selectors import version_content
     from readiness.models import User
 
+    consent_version = benchmark_consent_version()
     rng = random.Random(seed)
     pillar_codes = version_content(version_id).pillar_codes()
     now = timezone.now()
@@ -59,6 +61,7 @@ def generate_peers(version_id: int, count: int, seed: int = 7) -> None:
                 size_class=rng.choice(["micro", "small", "small", "medium"]),
                 benchmark_consent=True,
                 benchmark_consent_at=now,
+                benchmark_consent_version=consent_version,
             )
             for i in range(count)
         ],

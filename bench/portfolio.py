@@ -47,8 +47,9 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from assessments.agencies.consent import consent_version
     from assessments.agencies.models import AgencyConsent
-    from assessments.agencies.services import CONSENT_TEXT_VERSION, agency_create
+    from assessments.agencies.services import agency_create
     from assessments.firm_summaries import firm_summaries_refresh
     from assessments.models import Answer, Assessment, Firm, PillarScore
     from questionnaires.scoring import level_for, round_score, score_assessment
@@ -138,7 +139,7 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
                 )
             AgencyConsent.objects.bulk_create(
                 AgencyConsent(
-                    firm=firm, agency=agency, granted_at=now, granted_by=admin, text_version=CONSENT_TEXT_VERSION
+                    firm=firm, agency=agency, granted_at=now, granted_by=admin, text_version=consent_version()
                 )
                 for firm in firms
             )

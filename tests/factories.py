@@ -5,6 +5,7 @@ from typing import Any
 import factory
 from django.utils import timezone
 
+from assessments.consent_texts import benchmark_consent_version
 from assessments.models import Firm, Membership
 from readiness.models import User
 
@@ -38,6 +39,7 @@ class FirmFactory(factory.django.DjangoModelFactory):
     size_class = "small"
     benchmark_consent = True
     benchmark_consent_at = factory.LazyFunction(timezone.now)
+    benchmark_consent_version = factory.LazyFunction(benchmark_consent_version)
 
     @factory.post_generation
     def owner(self, create: bool, extracted: User | bool | None, **kwargs: Any) -> None:

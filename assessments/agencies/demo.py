@@ -13,8 +13,8 @@ from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
 from assessments.models import Firm
 from readiness.models import User
 
+from .consent import consent_version
 from .models import Agency, AgencyConsent, AgencyMember
-from .services import CONSENT_TEXT_VERSION
 
 DEMO_AGENCY_EMAIL = "advisor@readiness.invalid"
 DEMO_AGENCY_NAME = "Demo innovation hub"
@@ -54,7 +54,7 @@ def demo_agency_generate(*, seed: int = 2026) -> DemoAgencyOutcome:
                 agency=agency,
                 granted_at=now - timedelta(days=rng.randint(1, 400)),
                 granted_by=firm_user,
-                text_version=CONSENT_TEXT_VERSION,
+                text_version=consent_version(),
             )
             for firm in clients
         )

@@ -40,7 +40,7 @@ def export_still_allowed(export: PortfolioExport) -> bool:
     firm_ids = list(export.firms.values_list("pk", flat=True))
     if len(firm_ids) != export.firm_count:
         return False  # a firm in the file was deleted
-    sharing = AgencyConsent.objects.filter(agency_id=export.agency_id, firm_id__in=firm_ids, revoked_at__isnull=True)
+    sharing = AgencyConsent.objects.in_force().filter(agency_id=export.agency_id, firm_id__in=firm_ids)
     return sharing.values("firm_id").distinct().count() == len(firm_ids)
 
 

@@ -91,6 +91,15 @@ class Invitation(models.Model):
         return f"{self.get_kind_display()} to {self.agency} ({self.email or self.code})"
 
 
+class AgencyConsentQuerySet(models.QuerySet["AgencyConsent"]):
+    def in_force(self) -> AgencyConsentQuerySet:
+        """Not revoked, and given to the words shown today (``consent.consent_version``): a consent
+        to other words lets the agency in again only once the firm agrees to the new ones."""
+        from .consent import consent_version
+
+        return self.filter(revoked_at__isnull=True, text_version=consent_version())
+
+
 class AgencyConsent(models.Model):
     """A firm's permission for one agency to see its assessments: granted, and maybe revoked."""
 
@@ -106,6 +115,8 @@ class AgencyConsent(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = AgencyConsentQuerySet.as_manager()
 
     class Meta:
         db_table = "assessments_agencyconsent"  # created by the assessments app

@@ -4,7 +4,7 @@
   and each time an advisor viewed its results or downloaded its plan; the account's agency
   memberships.
 - The firm's dashboard: a link to each agency dashboard of the person; a person who has no firm
-  of their own starts on their agency pages.
+  of their own starts on their agency pages; a notice for each consent to renew.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from assessments.personal_data import iso_or_none
 from readiness.models import User
 
 from .models import AccessLogEntry, AgencyConsent, AgencyMember
-from .selectors import agency_memberships_of
+from .selectors import agency_memberships_of, consents_to_renew
 
 
 def _consent_records(firm: Firm) -> list[dict[str, Any]]:
@@ -84,3 +84,18 @@ def register() -> None:
         )
     )
     plugins.other_home_register("agencies", _agency_home)
+    plugins.firm_notice_register("agencies", _consents_to_renew)
+
+
+def _consents_to_renew(firm: Firm) -> list[plugins.FirmNotice]:
+    return [
+        plugins.FirmNotice(
+            _(
+                "We have changed the terms of sharing your results with %(agency)s. It sees none of your "
+                "assessments until you read them and agree."
+            )
+            % {"agency": consent.agency.name},
+            plugins.Link(_("Read the new terms"), reverse("agencies:consent_renew", kwargs={"consent_id": consent.pk})),
+        )
+        for consent in consents_to_renew(firm)
+    ]

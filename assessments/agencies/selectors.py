@@ -31,6 +31,7 @@ from questionnaires.scoring import level_table
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
+from .consent import consent_version
 from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
 
 CLIENT_SORTS = {
@@ -65,9 +66,16 @@ def agency_member(user: User, agency_id: int) -> AgencyMember:
 
 
 def _consenting(agency: Agency, firm: str = "") -> Q:
-    """An active consent to this agency, on the firm at path ``firm`` ("" from Firm): the rule
+    """A consent in force to this agency (not revoked, given to today's words:
+    ``AgencyConsent.objects.in_force``), on the firm at path ``firm`` ("" from Firm): the rule
     every agency read starts from."""
-    return Q(**{f"{firm}agency_consents__agency": agency, f"{firm}agency_consents__revoked_at__isnull": True})
+    return Q(
+        **{
+            f"{firm}agency_consents__agency": agency,
+            f"{firm}agency_consents__revoked_at__isnull": True,
+            f"{firm}agency_consents__text_version": consent_version(),
+        }
+    )
 
 
 def _clients(agency: Agency) -> QuerySet[Firm]:
@@ -135,6 +143,15 @@ def client_history(firm: Firm) -> QuerySet[Assessment]:
 
 def consents_of(firm: Firm) -> QuerySet[AgencyConsent]:
     return AgencyConsent.objects.filter(firm=firm).select_related("agency").order_by("revoked_at", "-granted_at")
+
+
+def consents_to_renew(firm: Firm) -> QuerySet[AgencyConsent]:
+    """The firm's consents that are not revoked but were given to other words than today's."""
+    return (
+        AgencyConsent.objects.filter(firm=firm, revoked_at__isnull=True)
+        .exclude(text_version=consent_version())
+        .select_related("agency")
+    )
 
 
 def consent_of(firm: Firm, consent_id: int) -> AgencyConsent:
@@ -283,8 +300,8 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
         **{f"progress_{code}": Avg(f"latest_{code}", filter=reassessed) for code in KNOWN_PILLARS},
     )
     invited = Invitation.objects.filter(agency=agency, kind=Invitation.Kind.CLIENT).count()
-    # Active consents: a firm that revoked is no longer a client (counted on the consents alone).
-    accepted = AgencyConsent.objects.filter(agency=agency, revoked_at__isnull=True).count()
+    # Consents in force: a firm that revoked, or has yet to agree to new terms, is not a client.
+    accepted = AgencyConsent.objects.in_force().filter(agency=agency).count()
     platform = _platform_medians()
     return Dashboard(
         invited=invited,
@@ -406,4 +423,4 @@ def _current_question_codes() -> tuple[str, ...]:
 
 
 def consent_active(agency: Agency, firm: Firm) -> bool:
-    return AgencyConsent.objects.filter(agency=agency, firm=firm, revoked_at__isnull=True).exists()
+    return AgencyConsent.objects.in_force().filter(agency=agency, firm=firm).exists()

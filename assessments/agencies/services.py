@@ -25,12 +25,12 @@ from assessments.models import Firm, Membership
 from readiness.models import User
 
 from . import access_log, export_files, selectors
+from .consent import consent_version
 from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
 from .selectors import DashboardFilters
 from .tasks import build_pdf_zip
 
 # Shown on the acceptance page and stored with each consent; change it with the text.
-CONSENT_TEXT_VERSION = "agency-2026.2"  # 2026.2: exports and the client page are in the access log too
 INVITATION_VALID_DAYS = 30
 # Client codes: easy to read out and type (no 0/O, 1/I), 10 characters = 50 bits.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -184,17 +184,28 @@ def client_consent_grant(*, invitation: Invitation, firm: Firm, user: User) -> A
         raise InvitationError(_("Only a member of the firm can share its results."))
     _check_addressee(invitation, user)
     existing = AgencyConsent.objects.filter(firm=firm, agency=invitation.agency, revoked_at__isnull=True).first()
-    if existing is not None:
+    if existing is not None and existing.text_version == consent_version():
         raise InvitationError(_("Your firm already shares its results with this agency."))
     _mark_used(invitation, user)
+    if existing is not None:  # given to older words: this agreement to today's renews it
+        return consent_renew(consent=existing, user=user)
     return AgencyConsent.objects.create(
         firm=firm,
         agency=invitation.agency,
         invitation=invitation,
         granted_at=timezone.now(),
         granted_by=user,
-        text_version=CONSENT_TEXT_VERSION,
+        text_version=consent_version(),
     )
+
+
+def consent_renew(*, consent: AgencyConsent, user: User) -> AgencyConsent:
+    """The firm agrees to today's words: the consent is in force again, from now."""
+    AgencyConsent.objects.filter(pk=consent.pk, revoked_at__isnull=True).update(
+        text_version=consent_version(), granted_at=timezone.now(), granted_by=user
+    )
+    consent.refresh_from_db()
+    return consent
 
 
 def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:

@@ -16,6 +16,7 @@ urlpatterns = [
     # A firm's sharing with agencies, and invitations (links and client codes).
     path("sharing/", views.sharing, name="sharing"),
     path("sharing/<id:consent_id>/revoke/", views.consent_revoke, name="consent_revoke"),
+    path("sharing/<id:consent_id>/renew/", views.consent_renew, name="consent_renew"),
     path("invitations/<str:secret>/", views.invitation, name="invitation"),
     # Agencies.
     path("agency/", views.agency_home, name="agency_home"),

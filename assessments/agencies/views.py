@@ -32,6 +32,7 @@ from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
 
 from . import access_log, exports, selectors, services
+from .consent import CONSENT_AGREEMENT, consent_terms, consent_version
 from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
 from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
 
@@ -314,7 +315,10 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
         {
             "invitation": invite,
             "firm": firm,
-            "consent_version": services.CONSENT_TEXT_VERSION,
+            "consent_version": consent_version(),
+            "consent_terms": consent_terms(invite.agency.name),
+            "consent_agreement": str(CONSENT_AGREEMENT)
+            % {"firm": firm.name if firm else "", "agency": invite.agency.name},
             "addressed_elsewhere": bool(
                 invite.email and request.user.is_authenticated and invite.email != request.user.email.lower()
             ),
@@ -339,7 +343,43 @@ def sharing(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "agencies/sharing.html",
-        {"firm": firm, "consents": selectors.consents_of(firm), "log": log, "log_rows": log_rows, "form": form},
+        {
+            "firm": firm,
+            "consents": selectors.consents_of(firm),
+            "consent_version": consent_version(),
+            "log": log,
+            "log_rows": log_rows,
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consent_renew(request: HttpRequest, consent_id: int) -> HttpResponse:
+    """The new terms of sharing with an agency, and the box to agree to them (or stop sharing)."""
+    firm = firm_selectors.firm_of(request.user)
+    if firm is None:
+        raise Http404("No firm.")
+    given = selectors.consents_to_renew(firm).filter(pk=consent_id).first()
+    if given is None:
+        raise Http404("Nothing to renew.")
+    if request.method == "POST":
+        if request.POST.get("consent") != "yes":
+            messages.error(request, _("Tick the box to agree, or stop sharing instead."))
+            return redirect(request.path)
+        services.consent_renew(consent=given, user=request.user)
+        messages.success(request, _("%(agency)s can see your assessments again.") % {"agency": given.agency.name})
+        return redirect("agencies:sharing")
+    return render(
+        request,
+        "agencies/consent_renew.html",
+        {
+            "consent": given,
+            "consent_version": consent_version(),
+            "consent_terms": consent_terms(given.agency.name),
+            "consent_agreement": str(CONSENT_AGREEMENT) % {"firm": firm.name, "agency": given.agency.name},
+        },
     )
 
 

@@ -158,9 +158,7 @@ class TestTheCeilingPerAccount:
     """Many addresses do not buy many guesses: at most AXES_ACCOUNT_FAILURE_CEILING failures on one
     account from all addresses together, then even the right password waits."""
 
-    def test_guesses_spread_over_many_addresses_stop_at_the_ceiling(
-        self, client: Client, user: User, settings
-    ) -> None:  # type: ignore[no-untyped-def]
+    def test_guesses_spread_over_many_addresses_stop_at_the_ceiling(self, client: Client, user: User, settings) -> None:  # type: ignore[no-untyped-def]
         assert settings.AXES_ACCOUNT_FAILURE_CEILING == 20
         for n in range(5):  # four failures from each of five addresses: no pair reaches five
             fail(client, user.email, 4, ip=f"198.51.100.{n + 1}")

@@ -20,6 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from assessments.agencies import services as agency_services
+from assessments.agencies.consent import consent_version
 from assessments.agencies.models import AgencyConsent, PortfolioExport
 from assessments.models import Assessment
 from assessments.services import assessment_start
@@ -76,7 +77,7 @@ def site(version: QuestionnaireVersion) -> Site:
     advisor = UserFactory(email="advisor@hub.example")
     agency = agency_services.agency_create(name="Hub", admin=advisor)
     consent = AgencyConsent.objects.create(
-        firm=firm, agency=agency, granted_at=timezone.now(), granted_by=owner, text_version="t"
+        firm=firm, agency=agency, granted_at=timezone.now(), granted_by=owner, text_version=consent_version()
     )
     code = agency_services.client_code_create(agency=agency, created_by=advisor)
     export = PortfolioExport.objects.create(agency=agency, requested_by=advisor)

@@ -25,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assessments.agencies import services as agency_services
+from assessments.agencies.consent import consent_version
 from assessments.agencies.models import Agency, AgencyConsent, Invitation
 from assessments.forms import LOADED_FIELD
 from assessments.models import Answer, Assessment, Firm, FirmSummary
@@ -74,7 +75,7 @@ def world(version: QuestionnaireVersion, client_for: Callable[[User], Client]) -
     advisor = UserFactory(email="advisor@hub-a.example")
     agency = agency_services.agency_create(name="Hub A", admin=advisor)
     consent = AgencyConsent.objects.create(
-        firm=victim, agency=agency, granted_at=timezone.now(), granted_by=victim_owner, text_version="t"
+        firm=victim, agency=agency, granted_at=timezone.now(), granted_by=victim_owner, text_version=consent_version()
     )
     code = agency_services.client_code_create(agency=agency, created_by=advisor, label="Spring").invitation
     owner = UserFactory(email="owner@example.com")

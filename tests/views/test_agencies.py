@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.agencies import services as agency_services
+from assessments.agencies.consent import consent_version
 from assessments.agencies.models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation
 from assessments.models import Assessment, Firm
 from readiness.models import User
@@ -79,14 +80,14 @@ class TestInvitationAndConsent:
         url = invite_link(agency, advisor, owner.email)
         assert len(mail.outbox) == 1 and url in mail.outbox[0].body
         page = owner_client.get(url).content.decode()
-        assert "What you agree to" in page and agency_services.CONSENT_TEXT_VERSION in page
+        assert "What you agree to" in page and consent_version() in page
         # No tick, no consent.
         owner_client.post(url, {})
         assert not AgencyConsent.objects.exists()
         owner_client.post(url, {"consent": "yes"})
         consent = AgencyConsent.objects.get()
         assert consent.firm_id == submitted.firm_id and consent.granted_by == owner
-        assert consent.text_version == agency_services.CONSENT_TEXT_VERSION and consent.granted_at
+        assert consent.text_version == consent_version() and consent.granted_at
         # Used: the same link again is refused.
         assert owner_client.get(url).status_code == 404
 
@@ -308,7 +309,7 @@ def test_dashboard_and_export_queries_do_not_grow_with_the_portfolio(
                 )
             assessment_submit(assessment=assessment, user=user)
             AgencyConsent.objects.create(
-                firm=firm, agency=agency, granted_at=timezone.now(), granted_by=user, text_version="t"
+                firm=firm, agency=agency, granted_at=timezone.now(), granted_by=user, text_version=consent_version()
             )
 
     def count(url: str) -> int:

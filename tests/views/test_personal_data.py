@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from assessments.agencies import selectors as agency_selectors
 from assessments.agencies import services as agency_services
+from assessments.agencies.consent import consent_version
 from assessments.agencies.models import AgencyConsent
 from assessments.agencies.selectors import DashboardFilters
 from assessments.models import Answer, Assessment, Firm, FirmSummary, Membership, PeerStatistic
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.django_db
 def shared(submitted: Assessment, owner: User) -> AgencyConsent:
     agency = agency_services.agency_create(name="Hub A", admin=UserFactory(email="advisor@hub-a.example"))
     return AgencyConsent.objects.create(
-        firm=submitted.firm, agency=agency, granted_at=timezone.now(), granted_by=owner, text_version="agency-2026.1"
+        firm=submitted.firm, agency=agency, granted_at=timezone.now(), granted_by=owner, text_version=consent_version()
     )
 
 
@@ -46,7 +47,7 @@ def test_the_json_export_holds_the_firm_answers_scores_and_consents(
     assert firm["agency_consents"][0] == {
         "agency": "Hub A",
         "granted_at": shared.granted_at.isoformat(),
-        "text_version": "agency-2026.1",
+        "text_version": consent_version(),
         "revoked_at": None,
     }
     (assessment,) = [a for a in firm["assessments"] if a["status"] == "submitted"]
@@ -166,5 +167,6 @@ def test_the_privacy_page_says_what_why_how_long_and_who(client: Client, setting
     html = client.get(reverse("privacy")).content.decode()
     for heading in ("What we keep", "Why", "Who sees it", "For how long"):
         assert heading in html
-    assert f"at least {settings.BENCHMARK_MIN_GROUP} firms" in html
+    assert f"at least {settings.BENCHMARK_MIN_GROUP} other firms" in html
+    assert f"deleted {settings.EXPORT_RETENTION_DAYS} days after it is built" in html
     assert reverse("privacy") in client.get(reverse("home")).content.decode()  # in every page's footer

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from assessments.agencies import selectors as agency_selectors
 from assessments.agencies import services as agency_services
+from assessments.agencies.consent import consent_version
 from assessments.agencies.models import Agency, AgencyConsent
 from assessments.agencies.selectors import DashboardFilters
 from assessments.firm_summaries import firm_summaries_refresh
@@ -46,7 +47,7 @@ def new_client(agency: Agency | None, **firm_fields: str) -> tuple[Firm, User]:
     firm = FirmFactory(owner=user, **firm_fields)
     if agency is not None:
         AgencyConsent.objects.create(
-            firm=firm, agency=agency, granted_at=timezone.now(), granted_by=user, text_version="t"
+            firm=firm, agency=agency, granted_at=timezone.now(), granted_by=user, text_version=consent_version()
         )
     return firm, user
 

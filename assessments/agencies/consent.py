@@ -1,0 +1,39 @@
+"""What a firm agrees to when it shares with an agency: the words, and their version.
+
+The invitation page and the "Sharing" page's renewal show exactly these sentences; the version
+stored with each consent is derived from them (``assessments.consent_texts.text_version``).
+A consent given to other words does not let the agency in until the firm agrees again.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django.utils.translation import gettext_lazy as _
+
+from assessments.consent_texts import text_version
+
+# "%(agency)s" is the agency's name; the wording around it is what the version covers.
+CONSENT_TERMS = (
+    _(
+        "The advisors of %(agency)s can see your firm's profile and your submitted assessments: answers, "
+        "scores, comparisons and action plans, including past and future ones."
+    ),
+    _("They cannot change anything, and they do not see assessments in progress."),
+    _(
+        "You can see each time an advisor opens your client page, your results or your action plan, or "
+        "exports data that includes your firm."
+    ),
+    _("You can stop sharing at any time under “Sharing”; access ends at once."),
+)
+CONSENT_AGREEMENT = _("I agree, on behalf of %(firm)s, to share our assessments with %(agency)s as described above.")
+
+
+@cache
+def consent_version() -> str:
+    return text_version("agency", [*CONSENT_TERMS, CONSENT_AGREEMENT])
+
+
+def consent_terms(agency_name: str) -> list[str]:
+    """The terms as shown, in the active language, with the agency's name."""
+    return [str(term) % {"agency": agency_name} for term in CONSENT_TERMS]
