@@ -10,6 +10,8 @@ class ReadinessConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from . import two_factor  # noqa: F401 - connects its sign-in receiver
+
         user_logged_in.connect(remember_language, dispatch_uid="readiness.remember_language")
 
 

@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "django_countries",
     "django_tasks_db",
     "axes",
+    # A second factor at sign-in (readiness.two_factor): codes from an authenticator app, backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 # Background work (the ZIP of all clients' action plans): Django's tasks framework with the
@@ -80,7 +84,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "readiness.middleware.AuthenticationMiddleware",
     "readiness.middleware.UserLanguageMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): signed in with a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
+    "readiness.two_factor.SecondFactorMiddleware",  # half signed in: only the code page
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
     "axes.middleware.AxesMiddleware",
@@ -290,6 +296,9 @@ BENCHMARK_MIN_GROUP = int(os.environ.get("BENCHMARK_MIN_GROUP", "10"))
 # Demo mode: generated demo firms count as peers (make run), so a newcomer sees benchmarks.
 # Off by default: real benchmarks never include demo data.
 BENCHMARK_DEMO_MODE = env_bool("READINESS_DEMO_MODE", False)
+# The name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = "Readiness"
+
 # Peer figures come from a snapshot the background worker publishes every this many seconds
 # (default daily), never after each submission (assessments.peer_statistics).
 PEER_STATISTICS_INTERVAL = int(os.environ.get("PEER_STATISTICS_INTERVAL", str(24 * 60 * 60)))

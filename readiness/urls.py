@@ -15,6 +15,8 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("policy-examples/", views.policy_examples, name="policy_examples"),
     path("accounts/signup/", views.signup, name="signup"),
+    path("accounts/two-step/", views.second_factor, name="second_factor"),
+    path("accounts/two-step/code/", views.second_factor_verify, name="second_factor_verify"),
     path("accounts/confirm-email/send/", views.resend_confirmation, name="resend_confirmation"),
     path("accounts/confirm-email/<str:token>/", views.confirm_email, name="confirm_email"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

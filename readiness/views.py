@@ -21,7 +21,7 @@ from questionnaires.models import PolicyExample
 from questionnaires.scoring import METHOD_VERSION, level_table
 from questionnaires.selectors import current_version, version_content
 
-from . import email_confirmation
+from . import email_confirmation, two_factor
 from .forms import SignupForm
 from .models import User
 from .redirects import safe_next
@@ -136,6 +136,71 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
                 % {"days": email_confirmation.EMAIL_CONFIRMATION_DAYS},
             )
     return redirect(safe_next(request, reverse("assessments:dashboard")))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """Set up (or remove) the second step of signing in: a code from an authenticator app."""
+    user = request.user
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        device = two_factor.pending_device(user)
+        if action == "start":
+            two_factor.enrolment_start(user)
+        elif action == "confirm" and device is not None:
+            codes = two_factor.enrolment_confirm(request, device, request.POST.get("code", ""))
+            if codes is not None:
+                messages.success(request, _("Two-step sign-in is on."))
+                context = {"codes": codes, "next": safe_next(request, "")}
+                return render(request, "registration/second_factor_codes.html", context)
+            error = _("That code is not right. Check the time on your phone, and type the newest code.")
+        elif action == "remove" and two_factor.has_second_factor(user):
+            if required_by := [m.agency.name for m in _agencies_requiring_second_factor(user)]:
+                error = _("%(agencies)s requires two-step sign-in of its advisors: it cannot be turned off.") % {
+                    "agencies": ", ".join(required_by)
+                }
+            elif not user.check_password(request.POST.get("password", "")):
+                error = _("That is not your password.")
+            else:
+                two_factor.second_factor_remove(user)
+                messages.success(request, _("Two-step sign-in is off."))
+                return redirect("second_factor")
+        else:
+            return HttpResponse(status=400)  # a tampered or stale form: nothing changed
+    device = two_factor.pending_device(user)
+    context = {
+        "enrolled": two_factor.has_second_factor(user),
+        "error": error,
+        "next": safe_next(request, ""),
+        "device": device,
+        "qr_code": two_factor.qr_code_svg(device) if device else "",
+        "secret": two_factor.secret_text(device) if device else "",
+    }
+    return render(request, "registration/second_factor.html", context, status=400 if error else 200)
+
+
+def _agencies_requiring_second_factor(user: User) -> list:
+    from assessments.agencies.models import AgencyMember
+
+    return list(AgencyMember.objects.filter(user=user, agency__require_second_factor=True).select_related("agency"))
+
+
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: a code from the app, or a backup code."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not two_factor.has_second_factor(request.user):
+        return redirect(safe_next(request, reverse("assessments:dashboard")))
+    error = None
+    if request.method == "POST":
+        if two_factor.second_factor_verify(request, request.POST.get("code", "")):
+            return redirect(safe_next(request, reverse("assessments:dashboard")))
+        error = _("That code is not right, or was used already. Try the newest code from your app.")
+    context = {"error": error, "next": safe_next(request, "")}
+    return render(request, "registration/second_factor_verify.html", context, status=400 if error else 200)
 
 
 def locked_out(

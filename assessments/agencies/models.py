@@ -25,6 +25,8 @@ class Agency(models.Model):
     is_demo = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="AgencyMember", related_name="agencies")
+    # Set by the agency's admin: its pages open only in sessions signed in with a second factor.
+    require_second_factor = models.BooleanField(_("advisors must sign in with a second step"), default=False)
 
     class Meta:
         db_table = "assessments_agency"  # created by the assessments app

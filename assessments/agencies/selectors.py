@@ -29,6 +29,7 @@ from assessments.selectors import released_quartiles
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import level_table
 from questionnaires.selectors import current_version, version_content
+from readiness import two_factor
 from readiness.models import User
 
 from .consent import consent_version
@@ -54,7 +55,9 @@ def agency_memberships_of(user: User) -> list[AgencyMember]:
 
 
 def agency_member(user: User, agency_id: int) -> AgencyMember:
-    """The user's membership of the agency, or 404."""
+    """The user's membership of the agency, or 404; ``SecondFactorRequired`` when the agency
+    requires a second factor and this session was not signed in with one (every agency page
+    starts here, so none opens without it)."""
     member = (
         AgencyMember.objects.filter(user=user, agency_id=agency_id).select_related("agency").first()
         if user.is_authenticated
@@ -62,6 +65,8 @@ def agency_member(user: User, agency_id: int) -> AgencyMember:
     )
     if member is None:
         raise Http404("No such agency.")
+    if member.agency.require_second_factor and not two_factor.is_verified(user):
+        raise two_factor.SecondFactorRequired("This agency requires a second factor.")
     return member
 
 

@@ -62,6 +62,10 @@ def agency_create(*, name: str, admin: User, is_demo: bool = False) -> Agency:
     return agency
 
 
+def second_factor_require(*, agency: Agency, require: bool) -> None:
+    Agency.objects.filter(pk=agency.pk).update(require_second_factor=require)
+
+
 def _link(request_base: str, secret: str) -> str:
     return request_base.rstrip("/") + reverse("agencies:invitation", kwargs={"secret": secret})
 

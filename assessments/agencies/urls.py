@@ -23,6 +23,7 @@ urlpatterns = [
     path("agency/<id:agency_id>/", views.agency_dashboard, name="agency_dashboard"),
     path("agency/<id:agency_id>/invite/<str:kind>/", views.agency_invite, name="agency_invite"),
     path("agency/<id:agency_id>/codes/", views.agency_code_create, name="agency_code_create"),
+    path("agency/<id:agency_id>/two-step/", views.agency_second_factor, name="agency_second_factor"),
     path(
         "agency/<id:agency_id>/codes/<id:invitation_id>/withdraw/",
         views.agency_code_withdraw,

@@ -30,6 +30,7 @@ from assessments.charts.plotly_figures import plotly_figure
 from assessments.pages import results_page_html
 from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
+from readiness import two_factor
 
 from . import access_log, exports, selectors, services
 from .consent import CONSENT_AGREEMENT, consent_terms, consent_version
@@ -120,6 +121,25 @@ def agency_invite(request: HttpRequest, agency_id: int, kind: str) -> HttpRespon
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": email})
     else:
         messages.error(request, _("Enter a valid e-mail address to send an invitation."))
+    return redirect("agencies:agency_dashboard", agency_id=agency_id)
+
+
+@login_required
+@require_POST
+def agency_second_factor(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """The admin requires (or stops requiring) a second factor of the agency's advisors."""
+    member = selectors.agency_member(request.user, agency_id)
+    if member.role != AgencyMember.Role.ADMIN:
+        raise Http404("Only an agency admin decides this.")
+    require = request.POST.get("require") == "yes"
+    if require and not two_factor.is_verified(request.user):
+        messages.error(request, _("Set up two-step sign-in for yourself first, and sign in with it."))
+        return redirect(f"{reverse('second_factor')}?next={reverse('agencies:agency_dashboard', args=[agency_id])}")
+    services.second_factor_require(agency=member.agency, require=require)
+    if require:
+        messages.success(request, _("Advisors now need two-step sign-in to open this agency's pages."))
+    else:
+        messages.success(request, _("Two-step sign-in is no longer required for this agency."))
     return redirect("agencies:agency_dashboard", agency_id=agency_id)
 
 

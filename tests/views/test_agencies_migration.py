@@ -74,11 +74,11 @@ def test_every_agency_row_is_kept_when_the_models_move_to_their_app() -> None:
 
     _migrate(MOVED)
 
-    agency = Agency.objects.get()
-    assert (agency.pk, agency.name, agency.is_demo) == (ids["agency"], "Old Hub", False)
+    # Columns only where the model has fields of later migrations.
+    assert Agency.objects.values_list("pk", "name", "is_demo").get() == (ids["agency"], "Old Hub", False)
     member = AgencyMember.objects.get()
     assert (member.agency_id, member.user_id, member.role) == (ids["agency"], ids["user"], "admin")
-    assert list(agency.members.values_list("pk", flat=True)) == [ids["user"]]
+    assert list(AgencyMember.objects.filter(agency_id=ids["agency"]).values_list("user_id", flat=True)) == [ids["user"]]
     invitation = Invitation.objects.get()
     assert (invitation.agency_id, invitation.kind, invitation.email) == (ids["agency"], "client", "owner@firm.example")
     consent = AgencyConsent.objects.get()
@@ -89,7 +89,7 @@ def test_every_agency_row_is_kept_when_the_models_move_to_their_app() -> None:
     # (Columns only: the model has fields of later migrations.)
     assert PortfolioExport.objects.values_list("agency_id", "status", "done").get() == (ids["agency"], "done", 1)
     # The relations from the firm's side still reach the rows.
-    assert AgencyConsent.objects.filter(firm__name="Old Firm", agency__members__pk=ids["user"]).count() == 1
+    assert AgencyConsent.objects.filter(firm__name="Old Firm", agency__memberships__user_id=ids["user"]).count() == 1
     # The content types moved with the models, so no permission was lost or duplicated.
     moved = ContentType.objects.get(app_label="agencies", model="agency")
     assert moved.pk == agency_type.pk
