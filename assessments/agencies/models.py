@@ -148,6 +148,7 @@ class AccessLogEntry(models.Model):
         VIEWED_CLIENT = "viewed_client", _("opened the client page")
         EXPORTED = "exported", _("exported the scores and answers (CSV or Excel)")
         ZIPPED = "zipped_plan", _("put the action plan in a ZIP of all clients' plans")
+        LISTED = "listed", _("saw the scores in the list of clients")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="access_log")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")

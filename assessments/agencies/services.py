@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -240,6 +240,14 @@ def export_download(*, member: AgencyMember, export: PortfolioExport) -> Portfol
             action=AccessLogEntry.Action.ZIPPED,
         )
     return locked
+
+
+def client_list_viewed(*, member: AgencyMember, firms: Iterable[Firm]) -> None:
+    """The dashboard's table shows these clients' scores: each is told (access log), in one insert."""
+    shown = [(firm.pk, firm.latest_id) for firm in firms if getattr(firm, "latest_id", None) is not None]
+    access_log.access_log_record_many(
+        agency=member.agency, user=member.user, firms=shown, action=AccessLogEntry.Action.LISTED
+    )
 
 
 def portfolio_export(*, member: AgencyMember, filters: DashboardFilters) -> tuple[list[str], Iterator[list[Any]]]:

@@ -65,6 +65,7 @@ def agency_dashboard(request: HttpRequest, agency_id: int) -> HttpResponse:
     if not filters.active:
         paginator.count = board.accepted  # the same clients, already counted: one pass over the portfolio saved
     page = paginator.get_page(request.GET.get("page"))
+    services.client_list_viewed(member=member, firms=page)
     weakest = [(p, policy_examples(pillar=p.code)[:3]) for p in selectors.weakest_pillars(board)]
     cohort = charts.cohort_radar_chart(
         [charts.PillarFigures(p.code, p.title, p.average, median=p.platform_median) for p in board.pillars]

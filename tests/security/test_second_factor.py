@@ -146,7 +146,7 @@ class TestAnAgencyThatRequiresIt:
         assert refused.status_code == 302 and refused["Location"].startswith(reverse("second_factor"))
         agency.refresh_from_db()
         assert not agency.require_second_factor
-        device, _codes = enrol(client, admin)
+        enrol(client, admin)
         assert client.post(url, {"require": "yes"}).status_code == 302
         agency.refresh_from_db()
         assert agency.require_second_factor

@@ -505,6 +505,7 @@ class TestTheAccessLogIsComplete:
         sharing = owner_client.get(reverse("agencies:sharing"))
         assert sharing.status_code == 200
         page = " ".join(sharing.content.decode().split())
+        assert AccessLogEntry.objects.filter(firm=firm, action="listed").count() == 0  # no dashboard seen yet
         assert "opened the client page" in page and "put the action plan in a ZIP of all clients" in page
         # The two exports of one advisor on one day are one line, with their count.
         assert re.search(r"exported the scores and answers \(CSV or Excel\) <span[^>]*>\(2 times, last at ", page)
@@ -657,3 +658,19 @@ class TestExportsFollowConsent:
         response = self.download(client_for(other_advisor), export)
         assert response.status_code == 404
         assert not AccessLogEntry.objects.filter(action="zipped_plan").exists()
+
+
+def test_the_client_list_tells_each_firm_on_the_page(
+    consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor: User, advisor_client: Client, version
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers import submitted_with_scores
+
+    bystander = FirmFactory(name="Not A Client Ltd")
+    submitted_with_scores(bystander, version, 50.0)
+    response = advisor_client.get(dashboard_url(agency))
+    assert response.status_code == 200 and submitted.firm.name in response.content.decode()
+    (entry,) = AccessLogEntry.objects.filter(action="listed")
+    assert (entry.firm_id, entry.user_id, entry.assessment_id) == (submitted.firm_id, advisor.pk, submitted.pk)
+    # Filtered out of the table: not told.
+    advisor_client.get(dashboard_url(agency), {"sector": "A"})
+    assert AccessLogEntry.objects.filter(action="listed").count() == 1
