@@ -42,8 +42,9 @@ def demo_agency_generate(*, seed: int = 2026) -> DemoAgencyOutcome:
     firm_user = User.objects.filter(email=DEMO_EMAIL).first()
     firms = Firm.objects.filter(is_demo=True).exclude(memberships__user__email=DEMO_EMAIL).order_by("id")
     with transaction.atomic():
+        # Its .invalid address can receive nothing: a generated login counts as confirmed.
         advisor = User.objects.filter(email=DEMO_AGENCY_EMAIL).first() or User.objects.create_user(
-            DEMO_AGENCY_EMAIL, DEMO_PASSWORD
+            DEMO_AGENCY_EMAIL, DEMO_PASSWORD, email_confirmed_at=timezone.now()
         )
         agency = Agency.objects.create(name=DEMO_AGENCY_NAME, is_demo=True)
         AgencyMember.objects.create(agency=agency, user=advisor, role=AgencyMember.Role.ADMIN)
