@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from questionnaires.loader import KNOWN_PILLARS
@@ -72,7 +72,7 @@ def _one_rebuild_at_a_time(includes_demo: bool) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, int(includes_demo)])
 
 
-def contributors(includes_demo: bool):
+def contributors(includes_demo: bool) -> QuerySet[FirmSummary]:
     """The firms whose latest submitted assessment counts in the peer figures, as summary rows."""
     confirmed_owner = Exists(
         Membership.objects.filter(

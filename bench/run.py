@@ -820,7 +820,7 @@ def measure_mixed_load(env: Mapping[str, str], workdir: Path) -> dict[str, Any]:
 
 @contextmanager
 def db_worker(env: Mapping[str, str], workdir: Path) -> Iterator[None]:
-    """The background worker (peer-statistics rebuilds after submissions), as deployed beside the web."""
+    """The background worker (peer-statistics snapshots, ZIPs of action plans), as deployed beside the web."""
     with (workdir / "db_worker.log").open("wb") as log_file:
         worker = subprocess.Popen(
             [sys.executable, "manage.py", "db_worker", "--no-reload", "--verbosity", "0"],

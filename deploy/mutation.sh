@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make mutation`: mutation testing of the pure ground floor (questionnaires/scoring.py,
-# questionnaires/recommendations.py, assessments/benchmarks.py) with mutmut, configured in
+# questionnaires/recommendations.py, assessments/benchmarks.py, assessments/disclosure.py) with mutmut, configured in
 # pyproject.toml ([tool.mutmut]). Prints the score (killed / total, per module and overall) and
 # every mutant that was not killed; exits non-zero below $MUTATION_MIN_SCORE percent.
 #
