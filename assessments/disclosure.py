@@ -70,9 +70,15 @@ def release_quantiles(values: Sequence[float], epsilon: float) -> list[int]:
     """
     clamped = [min(100.0, max(0.0, float(v))) for v in values]
     drawn = {percent: round(_quantile_mechanism(percent / 100, epsilon)(clamped)) for percent in RELEASED_PERCENTS}
+    return ordered_around_median(drawn)
+
+
+def ordered_around_median(drawn: Mapping[int, int]) -> list[int]:
+    """Released quantiles (percent -> value) put in order, the median as drawn: going outwards,
+    each is moved no further in than its inner neighbour."""
     ordered = dict(drawn)
-    below = sorted((p for p in RELEASED_PERCENTS if p < 50), reverse=True)
-    above = sorted(p for p in RELEASED_PERCENTS if p > 50)
+    below = sorted((p for p in RELEASED_PERCENTS if p < 50), reverse=True)  # 25, then 10
+    above = sorted(p for p in RELEASED_PERCENTS if p > 50)  # 75, then 90
     for inner, outer in zip([50, *below], below, strict=False):
         ordered[outer] = min(drawn[outer], ordered[inner])
     for inner, outer in zip([50, *above], above, strict=False):

@@ -56,7 +56,7 @@ class Firm(models.Model):
     # An explicit choice, never a default: None until the firm has answered.
     benchmark_consent = models.BooleanField(_("results may count in peer benchmarks"), null=True)
     benchmark_consent_at = models.DateTimeField(null=True, blank=True)
-    benchmark_consent_version = models.CharField(max_length=20, blank=True)
+    benchmark_consent_version = models.CharField(max_length=40, blank=True)  # consent_texts.text_version
     # Generated demonstration data: labelled everywhere, never in real benchmarks.
     is_demo = models.BooleanField(default=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -112,7 +112,7 @@ class AgencyConsent(models.Model):
     )
     granted_at = models.DateTimeField()
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    text_version = models.CharField(max_length=20)
+    text_version = models.CharField(max_length=40)  # consent.consent_version(), at the time
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

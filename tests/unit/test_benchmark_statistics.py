@@ -17,6 +17,7 @@ from assessments.disclosure import (
     contributions_digest,
     epsilon_per_release,
     is_within,
+    ordered_around_median,
     percentile_from_released,
     publishable_groups,
     release_quantiles,
@@ -67,6 +68,11 @@ class TestReleasedQuantiles:
         for percent in RELEASED_PERCENTS:
             assert disclosure._quantile_mechanism(percent / 100, 0.5).map(1) == pytest.approx(0.5)
 
+    def test_the_order_is_restored_around_the_median_as_drawn(self) -> None:
+        assert ordered_around_median({10: 25, 25: 20, 50: 30, 75: 70, 90: 60}) == [20, 20, 30, 70, 70]
+        assert ordered_around_median({10: 35, 25: 40, 50: 30, 75: 20, 90: 25}) == [30, 30, 30, 30, 30]
+        assert ordered_around_median({10: 5, 25: 20, 50: 30, 75: 70, 90: 95}) == [5, 20, 30, 70, 95]  # in order: kept
+
     def test_the_budget_of_one_snapshot(self) -> None:
         assert epsilon_per_release(1.0, series=6, groups=4) == 120.0
 
@@ -78,10 +84,13 @@ class TestPercentileFromReleased:
         assert percentile_from_released(self.released, 50) == 50.0
         assert percentile_from_released(self.released, 40) == pytest.approx(37.5)
         assert percentile_from_released(self.released, 75) == pytest.approx(82.5)
+        assert percentile_from_released(self.released, 25) == pytest.approx(17.5)  # between the two lowest
 
     def test_outside_the_released_points_the_middle_of_what_is_left(self) -> None:
         assert percentile_from_released(self.released, 5) == 5.0
         assert percentile_from_released(self.released, 95) == 95.0
+        assert percentile_from_released(self.released, 20) == 10.0  # on the lowest: its percent
+        assert percentile_from_released(self.released, 80) == 90.0  # on the highest
 
     def test_equal_released_values_take_the_middle_of_the_run(self) -> None:
         assert percentile_from_released([40, 50, 50, 50, 60], 50) == 50.0
@@ -123,6 +132,8 @@ class TestGroups:
         assert publishable_groups(counts, k=10) == {self.sector, self.country}
         counts[self.country] = 19  # 9 more than the published sector group
         assert publishable_groups(counts, k=10) == {self.sector}
+        counts[self.country] = 20  # exactly K more: enough
+        assert publishable_groups(counts, k=10) == {self.sector, self.country}
 
     def test_nothing_below_k(self) -> None:
         assert publishable_groups({self.sector: 9, self.everyone: 9}, k=10) == set()
