@@ -214,6 +214,7 @@ def _results_body(assessment: Any) -> str:
             "charts": _results_charts(peers, history, pillar_rows),
             "history": history,
             "changes": selectors.changes_since_previous(history, assessment),
+            "version_change": selectors.version_change(history),
             "official": selectors.official_comparison_for(assessment),
             "plan": action_plan_for(assessment),
         },

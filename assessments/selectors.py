@@ -501,6 +501,7 @@ class HistoryPoint:
     submitted_at: datetime
     overall: float | None
     pillars: dict[str, float | None]  # pillar code -> score
+    version_label: str = ""  # the questionnaire version it was taken on
 
 
 @dataclass(frozen=True)
@@ -532,14 +533,22 @@ def history_until(assessment: Assessment) -> list[HistoryPoint]:
             firm_id=assessment.firm_id, status=Assessment.Status.SUBMITTED, submitted_at__lte=assessment.submitted_at
         )
         .order_by("submitted_at", "id")
-        .values_list("id", "submitted_at", "overall_score")
+        .values_list("id", "submitted_at", "overall_score", "version__label")
     )
     scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in PillarScore.objects.filter(
         assessment_id__in=[a[0] for a in assessments]
     ).values_list("assessment_id", "pillar_code", "score"):
         scores.setdefault(assessment_id, {})[code] = score
-    return [HistoryPoint(pk, when, overall, scores.get(pk, {})) for pk, when, overall in assessments]
+    return [HistoryPoint(pk, when, overall, scores.get(pk, {}), label) for pk, when, overall, label in assessments]
+
+
+def version_change(history: list[HistoryPoint]) -> tuple[str, str] | None:
+    """(previous version, this version) when the last two assessments were taken on different
+    questionnaire versions: their scores measure partly different questions, and the page says so."""
+    if len(history) < 2 or history[-2].version_label == history[-1].version_label:
+        return None
+    return history[-2].version_label, history[-1].version_label
 
 
 def changes_since_previous(history: list[HistoryPoint], assessment: Assessment) -> list[PillarChange]:

@@ -140,7 +140,11 @@ def client_code(user: User, agency_id: int, invitation_id: int) -> tuple[AgencyM
 
 
 def client_history(firm: Firm) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(firm=firm, status=Assessment.Status.SUBMITTED).order_by("-submitted_at")
+    return (
+        Assessment.objects.filter(firm=firm, status=Assessment.Status.SUBMITTED)
+        .select_related("version")
+        .order_by("-submitted_at")
+    )
 
 
 # --- The firm's side -----------------------------------------------------------------------------

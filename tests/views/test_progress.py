@@ -46,3 +46,44 @@ def test_change_since_the_previous_assessment(draft: Assessment, owner_client: C
     # The first assessment's results do not show what came later.
     first = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": draft.pk})).content.decode()
     assert "This is your first submitted assessment" in first
+
+
+def test_a_reassessment_on_a_new_version_is_prefilled_by_code_and_says_what_changed(
+    draft: Assessment, owner_client: Client, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """A new questionnaire version keeps the codes of the questions whose meaning did not change:
+    a re-assessment on it starts from the answers of the previous version, and the progress view
+    says plainly that the two were taken on different versions."""
+    from questionnaires.services import questionnaire_version_load
+    from tests.helpers import SMALL_QUESTIONNAIRE
+
+    answer_everything(owner_client, draft, page=worst_page)
+    submit(owner_client, draft)
+    newer = tmp_path / "questionnaire-small-2.yaml"
+    newer.write_text(SMALL_QUESTIONNAIRE.read_text().replace("label: test-1", "label: test-2", 1))
+    questionnaire_version_load(path=newer)
+
+    response = owner_client.post(reverse("assessments:start"))
+    assert response.status_code == 302
+    second = Assessment.objects.get(status=Assessment.Status.DRAFT)
+    assert second.version.label == "test-2" and second.prefilled_from_id == draft.pk
+    carried = {a.question.code: a.choice_codes for a in second.answers.select_related("question")}
+    assert carried and all(a.is_prefilled for a in second.answers.all())
+    before = {a.question.code: a.choice_codes for a in draft.answers.select_related("question")}
+    assert carried == before  # every answer, by question code
+
+    answer_everything(owner_client, second, page=best_page)
+    submit(owner_client, second)
+    response = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": second.pk}))
+    assert response.status_code == 200
+    html = " ".join(response.content.decode().split())
+    assert "Your previous assessment was taken on questionnaire test-1, this one on test-2." in html
+    assert "▲ up 100.0" in html  # still compared pillar by pillar
+
+    # Two assessments on one version: no such note.
+    owner_client.post(reverse("assessments:start"))
+    third = Assessment.objects.get(status=Assessment.Status.DRAFT)
+    answer_everything(owner_client, third, page=best_page)
+    submit(owner_client, third)
+    html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": third.pk})).content.decode()
+    assert "Your previous assessment was taken on questionnaire" not in html
