@@ -1,6 +1,7 @@
 """Check one drafted pillar: splice it into a copy of the 2026.1 file and run the real parser.
 
-    DJANGO_DEBUG=1 .venv/bin/python questionnaires/content/drafts/2026.2/check_pillar.py skills questionnaires/content/drafts/2026.2/skills.yaml
+    cd questionnaires/content/drafts/2026.2
+    DJANGO_DEBUG=1 ../../../../.venv/bin/python check_pillar.py skills skills.yaml
 
 The draft file holds ONE pillar as a YAML list item (starting with "- code: PILLAR_CODE"), indented
 as in readiness-2026.1.yaml or not (it is re-indented). Prints every problem the loader finds, the
@@ -8,7 +9,10 @@ number of questions per pillar, and the seed citations that could not be found (
 quoted headings exist in the seed text).
 """
 
-import os, re, sys, tempfile
+import os
+import re
+import sys
+import tempfile
 from pathlib import Path
 
 import yaml
