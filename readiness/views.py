@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -25,6 +28,8 @@ from . import email_confirmation, two_factor
 from .forms import SignupForm
 from .models import User
 from .redirects import safe_next
+
+logger = logging.getLogger(__name__)
 
 PILLAR_TITLES = [
     ("skills", _("Digital skills")),
@@ -99,7 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="readiness.backends.EmailBackend")
-        email_confirmation.confirmation_send(user=user, base_url=request.build_absolute_uri("/"))
+        _send_confirmation(request, user)
         # An invitation link sends newcomers here with ?next=: they come back to it.
         return redirect(safe_next(request, reverse("assessments:firm_profile")))
     return render(request, "registration/signup.html", {"form": form})
@@ -126,15 +131,16 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("Your e-mail address is already confirmed."))
     else:
         try:
-            email_confirmation.confirmation_send(user=request.user, base_url=request.build_absolute_uri("/"))
+            sent = _send_confirmation(request, request.user)
         except email_confirmation.SentTooRecently:
             messages.warning(request, _("A link went out a moment ago: please check your inbox (and spam folder)."))
         else:
-            messages.success(
-                request,
-                _("We have sent you a new link. It works for %(days)d days.")
-                % {"days": email_confirmation.EMAIL_CONFIRMATION_DAYS},
-            )
+            if sent:
+                messages.success(
+                    request,
+                    _("We have sent you a new link. It works for %(days)d days.")
+                    % {"days": email_confirmation.EMAIL_CONFIRMATION_DAYS},
+                )
     return redirect(safe_next(request, reverse("assessments:dashboard")))
 
 
@@ -201,6 +207,21 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
         error = _("That code is not right, or was used already. Try the newest code from your app.")
     context = {"error": error, "next": safe_next(request, "")}
     return render(request, "registration/second_factor_verify.html", context, status=400 if error else 200)
+
+
+def _send_confirmation(request: HttpRequest, user: User) -> bool:
+    """Send the confirmation link; a mail server that fails costs the person nothing but a message
+    (the account stays, and the notice's button tries again)."""
+    try:
+        email_confirmation.confirmation_send(user=user, base_url=request.build_absolute_uri("/"))
+    except (OSError, smtplib.SMTPException):
+        logger.exception("Could not send the confirmation e-mail to user %s", user.pk)
+        User.objects.filter(pk=user.pk).update(email_confirmation_sent_at=None)  # let them retry at once
+        messages.warning(
+            request, _("We could not send the confirmation e-mail just now. Try again with the button on the page.")
+        )
+        return False
+    return True
 
 
 def locked_out(

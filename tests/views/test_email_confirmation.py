@@ -114,3 +114,23 @@ def test_resending_needs_a_login(client: Client) -> None:
     response = client.post(reverse("resend_confirmation"))
     assert response.status_code == 302 and response.url.startswith(reverse("login"))
     assert not mail.outbox
+
+
+def test_a_failing_mail_server_loses_nothing(client: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import smtplib
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise smtplib.SMTPServerDisconnected("connection refused")
+
+    monkeypatch.setattr(email_confirmation, "send_mail", refuse)
+    response = client.post(
+        reverse("signup"), {"email": "new@example.com", "password1": PASSWORD, "password2": PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    assert "could not send the confirmation e-mail" in response.content.decode()
+    user = User.objects.get(email="new@example.com")  # the account is there
+    assert user.email_confirmed_at is None and user.email_confirmation_sent_at is None
+    monkeypatch.undo()
+    response = client.post(reverse("resend_confirmation"))  # the button works at once
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
