@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from questionnaires.models import Question
 from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer, score_assessment
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
@@ -112,16 +113,25 @@ def assessment_start(*, firm: Firm, user: User) -> Assessment:
 
 
 def _prefill(assessment: Assessment, previous: Assessment) -> None:
+    """Start from the previous assessment's answers that keep their meaning: those to a question
+    of the same code (and still valid choices), and, for a question that replaced an earlier one,
+    those its ``carries_over`` maps (every chosen choice must map, or the question is asked afresh)."""
     content = version_content(assessment.version_id)
     spec = content.spec.questions()
     question_ids = content.question_ids
-    rows = []
-    for code, codes in answers_of(previous).items():
-        question = spec.get(code)
-        if question is None or not codes:
+    earlier = answers_of(previous)
+    carried: dict[str, list[str]] = {code: codes for code, codes in earlier.items() if code in spec and codes}
+    for code, rule in Question.objects.filter(version_id=assessment.version_id).values_list("code", "carries_over"):
+        if not rule or code in carried:
             continue
+        old_codes = earlier.get(rule["from"]) or []
+        new_codes = [rule["choices"].get(old) for old in old_codes]
+        if old_codes and None not in new_codes:
+            carried[code] = list(dict.fromkeys(new_codes))  # two old choices may map to one new
+    rows = []
+    for code, codes in carried.items():
         try:
-            normalised = normalise_answer(question, codes)
+            normalised = normalise_answer(spec[code], codes)
         except InvalidAnswer:
             continue  # the question changed its choices: ask it afresh
         rows.append(

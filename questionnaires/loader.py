@@ -31,7 +31,9 @@ MAX_TEXT = 2000
 
 TOP_KEYS = {"label", "title", "special_choices", "pillars"}
 PILLAR_KEYS = {"code", "title", "description", "source", "weight", "questions"}
-QUESTION_KEYS = {"code", "type", "text", "help", "source", "weight", "allow_not_applicable", "choices"}
+QUESTION_KEYS = {"code", "type", "text", "help", "source", "weight", "allow_not_applicable", "choices", "carries_over"}
+CARRIES_OVER_KEYS = {"from", "choices"}
+QUESTION_CODE = re.compile(r"^[a-z]+\.[a-z0-9_]+$")
 CHOICE_KEYS = {"code", "text", "score", "weight"}
 
 Texts = dict[str, str]
@@ -56,6 +58,10 @@ class QuestionContent:
     weight: float
     allow_not_applicable: bool
     choices: list[ChoiceContent] = field(default_factory=list)
+    # A question that replaces one of an earlier version (a new code) may name the earlier answers
+    # that keep their meaning: {"from": old question code, "choices": {old choice: new choice}}.
+    # A re-assessment then starts from them too. None: nothing carries over but by the same code.
+    carries_over: dict[str, Any] | None = None
 
 
 @dataclass
@@ -81,6 +87,10 @@ class QuestionnaireContent:
         translations (``source_language_only``): a published version gains languages, never changes."""
         payload = source_language_only(asdict(self))
         payload.pop("source_path")
+        for pillar in payload["pillars"]:
+            for question in pillar["questions"]:
+                if question["carries_over"] is None:
+                    del question["carries_over"]  # versions written before the field keep their identity
         return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
     def question_count(self) -> int:
@@ -303,7 +313,34 @@ def _parse_question(v: Validator, raw: Any, pillar: str, index: int, seen: set[s
         choice = _parse_choice(v, raw_choice, where, kind, c_index, seen_choices)
         if choice is not None:
             question.choices.append(choice)
+    if mapping.get("carries_over") is not None:
+        question.carries_over = _parse_carries_over(v, mapping["carries_over"], where, question)
     return question
+
+
+def _parse_carries_over(v: Validator, raw: Any, where: str, question: QuestionContent) -> dict[str, Any] | None:
+    """Which earlier answers keep their meaning in this question: checked against its own choices."""
+    mapping = v.mapping(raw, f"{where}, carries_over", CARRIES_OVER_KEYS, CARRIES_OVER_KEYS)
+    if mapping is None:
+        return None
+    source = mapping.get("from")
+    if not isinstance(source, str) or not QUESTION_CODE.match(source) or source == question.code:
+        v.problem(where, f"'carries_over.from' must be another question's code, got {source!r}")
+        return None
+    targets = {choice.code for choice in question.choices} | {DONT_KNOW}
+    if question.allow_not_applicable:
+        targets.add(NOT_APPLICABLE)
+    if question.kind == CHECKLIST:
+        targets.add(NONE_OF_THESE)
+    pairs = mapping.get("choices")
+    if not isinstance(pairs, dict) or not pairs:
+        v.problem(where, "'carries_over.choices' must map earlier choice codes to this question's choice codes")
+        return None
+    for old, new in pairs.items():
+        if not isinstance(old, str) or not SLUG.match(old) or new not in targets:
+            v.problem(where, f"'carries_over.choices': {old!r} -> {new!r} does not map to one of this question's codes")
+            return None
+    return {"from": source, "choices": dict(pairs)}
 
 
 def _parse_choice(

@@ -113,6 +113,8 @@ class Question(models.Model):
     source = models.TextField()
     weight = models.FloatField(default=1.0)
     allow_not_applicable = models.BooleanField(default=False)
+    # Earlier answers that keep their meaning here (loader.QuestionContent.carries_over); {} if none.
+    carries_over = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["version", "pillar__position", "position"]

@@ -100,6 +100,7 @@ def _create_version(content: QuestionnaireContent, content_hash: str) -> Questio
                 source=q.source,
                 weight=q.weight,
                 allow_not_applicable=q.allow_not_applicable,
+                carries_over=q.carries_over or {},
             )
             question_rows.append((row, q))
     questions = Question.objects.bulk_create(row for row, _ in question_rows)

@@ -257,3 +257,45 @@ class TestCommand:
             call_command("load_questionnaire", str(path))
         err = capsys.readouterr().err
         assert "data.ladder" in err and "outside [0, 1]" in err and "nothing was loaded" in err
+
+
+class TestCarriesOver:
+    """A question replacing an earlier one (a new code) may name the earlier answers that keep their
+    meaning; the loader checks the mapping against the question's own choices."""
+
+    def replaced(self, carries_over: Any) -> dict[str, Any]:
+        data = small()
+        data["label"] = "test-2"
+        question = data["pillars"][0]["questions"][0]
+        question["code"] = "skills.ladder_v2"
+        question["carries_over"] = carries_over
+        return data
+
+    def test_a_valid_mapping_is_stored(self, tmp_path: Path) -> None:
+        rule = {"from": "skills.ladder", "choices": {"none": "none", "some": "some"}}
+        questionnaire_version_load(path=write(tmp_path, self.replaced(rule)))
+        question = Question.objects.get(code="skills.ladder_v2")
+        assert question.carries_over == rule
+        assert Question.objects.exclude(code="skills.ladder_v2").filter(carries_over={}).count() == 14
+
+    @pytest.mark.parametrize(
+        ("rule", "message"),
+        [
+            ({"from": "skills.ladder", "choices": {"none": "nothing_like_it"}}, "does not map"),
+            ({"from": "skills.ladder_v2", "choices": {"none": "none"}}, "another question's code"),
+            ({"from": "skills.ladder", "choices": {}}, "must map earlier choice codes"),
+            ({"from": "skills.ladder"}, "carries_over"),
+            ("skills.ladder", "carries_over"),
+        ],
+    )
+    def test_a_wrong_mapping_is_refused_with_the_reason(self, tmp_path: Path, rule: Any, message: str) -> None:
+        assert message in load_error(write(tmp_path, self.replaced(rule)))
+        assert counts() == (0, 0, 0, 0)
+
+    def test_the_mapping_is_part_of_the_contents_identity_only_where_present(self) -> None:
+        from questionnaires.loader import parse_questionnaire
+
+        without = parse_questionnaire(small(), "q.yaml").content_hash()
+        data = small()
+        data["pillars"][0]["questions"][0]["carries_over"] = {"from": "skills.older", "choices": {"a": "none"}}
+        assert parse_questionnaire(data, "q.yaml").content_hash() != without

@@ -87,3 +87,35 @@ def test_a_reassessment_on_a_new_version_is_prefilled_by_code_and_says_what_chan
     submit(owner_client, third)
     html = owner_client.get(reverse("assessments:results", kwargs={"assessment_id": third.pk})).content.decode()
     assert "Your previous assessment was taken on questionnaire" not in html
+
+
+def test_a_replaced_question_starts_from_the_earlier_answers_it_maps(
+    draft: Assessment, owner_client: Client, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """``carries_over``: answers whose meaning the new question keeps are carried to its new code;
+    an answer it does not map leaves the question to be asked afresh."""
+    import yaml
+
+    from questionnaires.services import questionnaire_version_load
+    from tests.helpers import SMALL_QUESTIONNAIRE
+
+    answer_everything(owner_client, draft, page=worst_page)  # skills.ladder: "none"
+    submit(owner_client, draft)
+    data = yaml.safe_load(SMALL_QUESTIONNAIRE.read_text())
+    data["label"] = "test-2"
+    skills, data_pillar = data["pillars"][0]["questions"][0], data["pillars"][1]["questions"][0]
+    skills["code"] = "skills.ladder_v2"
+    skills["carries_over"] = {"from": "skills.ladder", "choices": {"none": "none", "some": "some"}}
+    data_pillar["code"] = "data.ladder_v2"
+    data_pillar["carries_over"] = {"from": "data.ladder", "choices": {"full": "full"}}  # "none" not carried
+    newer = tmp_path / "questionnaire-small-2.yaml"
+    newer.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    questionnaire_version_load(path=newer)
+
+    owner_client.post(reverse("assessments:start"))
+    second = Assessment.objects.get(status=Assessment.Status.DRAFT)
+    carried = {a.question.code: a.choice_codes for a in second.answers.select_related("question")}
+    assert carried["skills.ladder_v2"] == ["none"]
+    assert "data.ladder_v2" not in carried  # its earlier answer has no counterpart: asked afresh
+    assert "skills.ladder" not in carried and "data.ladder" not in carried  # gone from the new version
+    assert carried["cyber.ladder"] == ["none"]  # same code, carried as before
