@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.tasks import Task, task
-from django.utils import timezone
+from django.tasks import task
+
+from readiness.task_queue import enqueue_once
 
 from .peer_statistics import peer_statistics_refresh
 
@@ -33,17 +34,9 @@ def scheduled_peer_statistics() -> int:
 
 def schedule_peer_statistics(*, after: timedelta = timedelta(0)) -> None:
     """Make sure the next scheduled snapshot is waiting for the worker (one at most)."""
-    if not _waiting(scheduled_peer_statistics):
-        scheduled_peer_statistics.using(run_after=timezone.now() + after).enqueue()
+    enqueue_once(scheduled_peer_statistics, after=after)
 
 
 def request_peer_statistics() -> None:
     """Ask the worker for a snapshot now, unless one is already waiting to run."""
-    if not _waiting(publish_peer_statistics):
-        publish_peer_statistics.enqueue()
-
-
-def _waiting(job: Task) -> bool:
-    from django_tasks_db.models import DBTaskResult, TaskResultStatus
-
-    return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=job.module_path).exists()
+    enqueue_once(publish_peer_statistics)

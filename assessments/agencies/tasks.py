@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from assessments import pdf
 from assessments import selectors as firm_selectors
 from assessments.models import Assessment
+from readiness.task_queue import enqueue_once
 
 from . import export_files, selectors
 from .models import PortfolioExport, PortfolioExportFirm
@@ -95,10 +96,4 @@ def scheduled_export_cleanup() -> int:
 
 def schedule_export_cleanup(*, after: timedelta = timedelta(0)) -> None:
     """Make sure the next clean-up is waiting for the worker (one at most)."""
-    from django_tasks_db.models import DBTaskResult, TaskResultStatus
-
-    waiting = DBTaskResult.objects.filter(
-        status=TaskResultStatus.READY, task_path=scheduled_export_cleanup.module_path
-    ).exists()
-    if not waiting:
-        scheduled_export_cleanup.using(run_after=timezone.now() + after).enqueue()
+    enqueue_once(scheduled_export_cleanup, after=after)

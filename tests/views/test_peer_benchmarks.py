@@ -282,12 +282,13 @@ class TestSnapshots:
         self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client
     ) -> None:
         from assessments import tasks
+        from readiness.task_queue import waiting
 
         peers(version, 10)
         peer_statistics_refresh(includes_demo=False)
         self.submit(owner_client, draft)
         assert self.overall_n() == 10  # not rebuilt by the submission
-        assert not tasks._waiting(tasks.publish_peer_statistics)
+        assert not waiting(tasks.publish_peer_statistics)
         assert tasks.scheduled_peer_statistics.func() == 11  # what the worker runs on schedule
         assert self.overall_n() == 11
 
@@ -318,6 +319,7 @@ class TestSnapshots:
         django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
     ) -> None:
         from assessments import tasks
+        from readiness.task_queue import waiting
 
         profile = {
             "name": mine.firm.name,
@@ -330,8 +332,8 @@ class TestSnapshots:
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(reverse("assessments:firm_profile"), {**profile, "name": "Renamed"})
         assert response.status_code == 302
-        assert not tasks._waiting(tasks.publish_peer_statistics)  # the name counts in no group
+        assert not waiting(tasks.publish_peer_statistics)  # the name counts in no group
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(reverse("assessments:firm_profile"), {**profile, **change})
         assert response.status_code == 302
-        assert tasks._waiting(tasks.publish_peer_statistics)
+        assert waiting(tasks.publish_peer_statistics)
