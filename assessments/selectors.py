@@ -328,8 +328,7 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     def publishable(statistic: PeerStatistic | None) -> bool:
         return (
             statistic is not None
-            and len(statistic.percentiles) == len(disclosure.RELEASED_PERCENTS)
-            and statistic.min_group <= k
+            and is_published(statistic, k)
             and disclosure.visible_count(statistic.n, viewer_contributes=viewer_contributes) >= k
         )
 
@@ -354,6 +353,15 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
         rows.append(PeerRow(code, title, score, statistic.n, *quartiles, percentile))
     n = dict(counts).get(scope, 0) if scope else 0
     return PeerComparison(scope, peer_group_label(scope, firm), n, k, tuple(rows))
+
+
+def is_published(statistic: PeerStatistic, k: int) -> bool:
+    """The snapshot released figures for this group and score, under a K no smaller than today's."""
+    return (
+        statistic.n >= k
+        and len(statistic.percentiles) == len(disclosure.RELEASED_PERCENTS)
+        and statistic.min_group <= k
+    )
 
 
 def released_quartiles(released: list[int]) -> tuple[float, float, float]:

@@ -52,13 +52,7 @@ def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm
         else:
             firm = Firm.objects.select_for_update().get(pk=firm.pk)
             previous_consent = firm.benchmark_consent
-        peer_profile_before = (
-            firm.country,
-            firm.sector,
-            firm.size_class,
-            firm.benchmark_consent,
-            firm.benchmark_consent_version,
-        )
+        peer_profile_before = _peer_profile(firm)
         for field in ("name", "country", "sector", "size_class", "region"):
             setattr(firm, field, data[field])
         consent = data["benchmark_consent"]
@@ -71,17 +65,15 @@ def firm_save(*, user: User, firm: Firm | None, data: Mapping[str, Any]) -> Firm
         firm.save()
         if is_new:
             Membership.objects.create(user=user, firm=firm, role=Membership.Role.OWNER)
-        peer_profile_after = (
-            firm.country,
-            firm.sector,
-            firm.size_class,
-            firm.benchmark_consent,
-            firm.benchmark_consent_version,
-        )
-        if peer_profile_after != peer_profile_before and FirmSummary.objects.filter(firm=firm).exists():
+        if _peer_profile(firm) != peer_profile_before and FirmSummary.objects.filter(firm=firm).exists():
             # The firm leaves its old groups (or all of them) in a snapshot published now, not a day later.
             transaction.on_commit(tasks.request_peer_statistics)
     return firm
+
+
+def _peer_profile(firm: Firm) -> tuple[object, ...]:
+    """What decides a firm's peer groups and whether it counts in them."""
+    return (firm.country, firm.sector, firm.size_class, firm.benchmark_consent, firm.benchmark_consent_version)
 
 
 def assessment_start(*, firm: Firm, user: User) -> Assessment:

@@ -17,6 +17,7 @@ from django.views import i18n as i18n_views
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import disclosure
+from assessments.agencies import selectors as agency_selectors
 from assessments.benchmarks import PEER_SCOPES
 from questionnaires import selectors as content_selectors
 from questionnaires.loader import KNOWN_PILLARS
@@ -163,7 +164,7 @@ def second_factor(request: HttpRequest) -> HttpResponse:
                 return render(request, "registration/second_factor_codes.html", context)
             error = _("That code is not right. Check the time on your phone, and type the newest code.")
         elif action == "remove" and two_factor.has_second_factor(user):
-            if required_by := [m.agency.name for m in _agencies_requiring_second_factor(user)]:
+            if required_by := agency_selectors.agencies_requiring_second_factor(user):
                 error = _("%(agencies)s requires two-step sign-in of its advisors: it cannot be turned off.") % {
                     "agencies": ", ".join(required_by)
                 }
@@ -185,12 +186,6 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         "secret": two_factor.secret_text(device) if device else "",
     }
     return render(request, "registration/second_factor.html", context, status=400 if error else 200)
-
-
-def _agencies_requiring_second_factor(user: User) -> list:
-    from assessments.agencies.models import AgencyMember
-
-    return list(AgencyMember.objects.filter(user=user, agency__require_second_factor=True).select_related("agency"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,6 +7,7 @@ A consent given to other words does not let the agency in until the firm agrees 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 
 from django.utils.translation import gettext_lazy as _
@@ -37,3 +38,20 @@ def consent_version() -> str:
 def consent_terms(agency_name: str) -> list[str]:
     """The terms as shown, in the active language, with the agency's name."""
     return [str(term) % {"agency": agency_name} for term in CONSENT_TERMS]
+
+
+@dataclass(frozen=True)
+class ConsentWording:
+    """The consent as a page shows it: its terms, the sentence a firm ticks, and the version."""
+
+    terms: list[str]
+    agreement: str
+    version: str
+
+
+def consent_wording(*, agency_name: str, firm_name: str) -> ConsentWording:
+    return ConsentWording(
+        terms=consent_terms(agency_name),
+        agreement=str(CONSENT_AGREEMENT) % {"firm": firm_name, "agency": agency_name},
+        version=consent_version(),
+    )

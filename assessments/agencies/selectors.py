@@ -23,9 +23,8 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
-from assessments.disclosure import RELEASED_PERCENTS
 from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic
-from assessments.selectors import released_quartiles
+from assessments.selectors import is_published, released_quartiles
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.scoring import level_table
 from questionnaires.selectors import current_version, version_content
@@ -68,6 +67,15 @@ def agency_member(user: User, agency_id: int) -> AgencyMember:
     if member.agency.require_second_factor and not two_factor.is_verified(user):
         raise two_factor.SecondFactorRequired("This agency requires a second factor.")
     return member
+
+
+def agencies_requiring_second_factor(user: User) -> list[str]:
+    """The names of the person's agencies that require their advisors to sign in with a second step."""
+    return list(
+        AgencyMember.objects.filter(user=user, agency__require_second_factor=True)
+        .order_by("agency__name")
+        .values_list("agency__name", flat=True)
+    )
 
 
 def _consenting(agency: Agency, firm: str = "") -> Q:
@@ -341,7 +349,7 @@ def _platform_medians() -> dict[str, float | None]:
     k = settings.BENCHMARK_MIN_GROUP
     medians: dict[str, float | None] = {}
     for statistic in PeerStatistic.objects.filter(scope="all", includes_demo=settings.BENCHMARK_DEMO_MODE):
-        if statistic.n >= k and len(statistic.percentiles) == len(RELEASED_PERCENTS) and statistic.min_group <= k:
+        if is_published(statistic, k):
             medians[statistic.pillar_code] = released_quartiles(statistic.percentiles)[1]
     return medians
 

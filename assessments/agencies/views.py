@@ -33,7 +33,7 @@ from questionnaires.selectors import policy_examples
 from readiness import two_factor
 
 from . import access_log, exports, selectors, services
-from .consent import CONSENT_AGREEMENT, consent_terms, consent_version
+from .consent import consent_version, consent_wording
 from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
 from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
 
@@ -336,10 +336,7 @@ def invitation(request: HttpRequest, secret: str) -> HttpResponse:
         {
             "invitation": invite,
             "firm": firm,
-            "consent_version": consent_version(),
-            "consent_terms": consent_terms(invite.agency.name),
-            "consent_agreement": str(CONSENT_AGREEMENT)
-            % {"firm": firm.name if firm else "", "agency": invite.agency.name},
+            "wording": consent_wording(agency_name=invite.agency.name, firm_name=firm.name if firm else ""),
             "addressed_elsewhere": bool(
                 invite.email and request.user.is_authenticated and invite.email != request.user.email.lower()
             ),
@@ -397,9 +394,7 @@ def consent_renew(request: HttpRequest, consent_id: int) -> HttpResponse:
         "agencies/consent_renew.html",
         {
             "consent": given,
-            "consent_version": consent_version(),
-            "consent_terms": consent_terms(given.agency.name),
-            "consent_agreement": str(CONSENT_AGREEMENT) % {"firm": firm.name, "agency": given.agency.name},
+            "wording": consent_wording(agency_name=given.agency.name, firm_name=firm.name),
         },
     )
 
