@@ -337,3 +337,29 @@ class TestSnapshots:
             response = owner_client.post(reverse("assessments:firm_profile"), {**profile, **change})
         assert response.status_code == 302
         assert waiting(tasks.publish_peer_statistics)
+
+
+def test_unchanged_groups_keep_their_figures_so_rereading_teaches_nothing(
+    mine: Assessment, version: QuestionnaireVersion, settings
+) -> None:  # type: ignore[no-untyped-def]
+    """The methodology page's promise: fresh noise is drawn only when a group's contributions
+    change, so averaging many readings of the same data gains nothing."""
+    from assessments.models import PeerStatistic
+
+    settings.BENCHMARK_EPSILON = 0.05  # very noisy: two independent draws would differ
+    firms = peers(version, 30)
+    published = {}
+    for _ in range(3):
+        peer_statistics_refresh(includes_demo=False)
+        rows = PeerStatistic.objects.filter(includes_demo=False).exclude(percentiles=[])
+        published.setdefault("runs", []).append({(r.scope, r.pillar_code): r.percentiles for r in rows})
+    first, *later = published["runs"]
+    assert first and all(run == first for run in later)
+
+    def overall() -> PeerStatistic:
+        return PeerStatistic.objects.get(includes_demo=False, scope="all", pillar_code=PeerStatistic.OVERALL)
+
+    before = overall().digest
+    submitted_with_scores(firms[0], version, 99.0)  # one contribution changes: a new release
+    peer_statistics_refresh(includes_demo=False)
+    assert overall().digest != before and overall().n == 31
