@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from questionnaires.models import Question, QuestionnaireVersion
 from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessment
-from questionnaires.selectors import version_content
+from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from .consent_texts import benchmark_consent_version
@@ -60,20 +60,31 @@ def _answer(question: QuestionSpec, maturity: float, rng: random.Random) -> list
 def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reassessed_share: float = 0.3) -> DemoOutcome:
     """Create ``firm_count`` demo firms with submitted assessments, and a demo login.
 
-    Idempotent in effect: if demo firms already exist, nothing is added.
+    Idempotent in effect: if demo firms already exist, nothing is added. Assessments are taken
+    on the current version; where an earlier version is published too, the first assessment of
+    a re-assessed firm is taken on it, as a real firm's would have been, so the version-change
+    notes of the progress and agency pages show on demo data.
     """
-    version = QuestionnaireVersion.objects.published().order_by("-published_at").first()
+    version = current_version()
     if version is None:
         raise ValueError("Load a questionnaire first (manage.py load_questionnaire).")
+    earlier = (
+        QuestionnaireVersion.objects.published()
+        .filter(published_at__lte=version.published_at)
+        .exclude(pk=version.pk)
+        .order_by("-published_at", "-id")
+        .first()
+    ) or version
     existing = Firm.objects.filter(is_demo=True).count()
     if existing:
         assessed = Assessment.objects.filter(firm__is_demo=True).count()
         return DemoOutcome(existing, assessed, DEMO_EMAIL, DEMO_PASSWORD)
 
     rng = random.Random(seed)  # noqa: S311 - reproducible synthetic data, not security
-    content = version_content(version.pk)
-    questions = content.spec.questions()
-    question_ids = dict(Question.objects.filter(version=version).values_list("code", "id"))
+    contents = {v.pk: version_content(v.pk) for v in {version, earlier}}
+    question_ids = {
+        v.pk: dict(Question.objects.filter(version=v).values_list("code", "id")) for v in {version, earlier}
+    }
     now = timezone.now()
     with transaction.atomic():
         firms = Firm.objects.bulk_create(
@@ -90,27 +101,30 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
             for i in range(1, firm_count + 1)
         )
         base_maturity = {name: mean for name, _, mean in SIZES}
-        planned: list[tuple[Firm, float, timedelta]] = []
+        planned: list[tuple[Firm, float, timedelta, QuestionnaireVersion]] = []
         for firm in firms:
             maturity = min(max(rng.gauss(base_maturity[firm.size_class], 0.18), 0.02), 0.98)
             first_age = timedelta(days=rng.randint(200, 700))
-            planned.append((firm, maturity, first_age))
             if rng.random() < reassessed_share:
                 later = first_age - timedelta(days=rng.randint(120, 190))
-                planned.append((firm, min(maturity + rng.uniform(0.02, 0.2), 0.98), later))
+                planned.append((firm, maturity, first_age, earlier))
+                planned.append((firm, min(maturity + rng.uniform(0.02, 0.2), 0.98), later, version))
+            else:
+                planned.append((firm, maturity, first_age, version))
         assessments = Assessment.objects.bulk_create(
-            Assessment(firm=firm, version=version, status=Assessment.Status.SUBMITTED, submitted_at=now - age)
-            for firm, _, age in planned
+            Assessment(firm=firm, version=taken_on, status=Assessment.Status.SUBMITTED, submitted_at=now - age)
+            for firm, _, age, taken_on in planned
         )
         answers: list[Answer] = []
         scores: list[PillarScore] = []
-        for assessment, (_, maturity, _) in zip(assessments, planned, strict=True):
-            drawn = {code: _answer(question, maturity, rng) for code, question in questions.items()}
+        for assessment, (_, maturity, _, taken_on) in zip(assessments, planned, strict=True):
+            spec, ids = contents[taken_on.pk].spec, question_ids[taken_on.pk]
+            drawn = {code: _answer(question, maturity, rng) for code, question in spec.questions().items()}
             answers.extend(
-                Answer(assessment=assessment, question_id=question_ids[code], choice_codes=codes)
+                Answer(assessment=assessment, question_id=ids[code], choice_codes=codes)
                 for code, codes in drawn.items()
             )
-            scores.extend(scores_apply(assessment, score_assessment(content.spec, drawn), now))
+            scores.extend(scores_apply(assessment, score_assessment(spec, drawn), now))
             # created_at follows the submission date, so histories read naturally.
             assessment.created_at = assessment.submitted_at - timedelta(days=1)
         Answer.objects.bulk_create(answers, batch_size=2000)

@@ -55,7 +55,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     submitted = (
         assessment_model.objects.filter(firm_id__in=firm_ids, status="submitted")
         .order_by("firm_id", "submitted_at", "id")
-        .values_list("id", "firm_id", "submitted_at", "overall_score", "overall_level")
+        .values_list("id", "firm_id", "submitted_at", "overall_score", "overall_level", "version_id")
     )
     for row in submitted:
         firm_id = row[1]
@@ -76,8 +76,11 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         "assessment_id", "pillar_code", "score"
     ):
         pillar_scores.setdefault(assessment_id, {})[code] = score
+    # Migration 0007 builds the first summaries with its historical model, which predates it.
+    knows_versions = any(field.name == "versions_differ" for field in summary_model._meta.get_fields())
     summaries = []
     for firm_id, (first, latest, count) in ends.items():
+        versions = {"versions_differ": first[5] != latest[5]} if knows_versions else {}
         first_scores, latest_scores = pillar_scores.get(first[0], {}), pillar_scores.get(latest[0], {})
         summaries.append(
             summary_model(
@@ -90,6 +93,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
                 latest_level=latest[4],
                 **{f"latest_{code}": latest_scores.get(code) for code in KNOWN_PILLARS},
                 **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
+                **versions,
             )
         )
     latest_answers = [

@@ -193,6 +193,9 @@ class FirmSummary(models.Model):
     first_cyber = models.FloatField(null=True)
     first_ai = models.FloatField(null=True)
     first_green = models.FloatField(null=True)
+    # The first and latest were taken on different questionnaire versions: their pillar scores
+    # are still compared, with a note, since some questions changed between them.
+    versions_differ = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"{self.firm_id}: {self.submitted_count} submitted, latest {self.latest_score}"

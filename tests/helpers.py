@@ -31,7 +31,12 @@ from questionnaires.services import questionnaire_version_load
 
 DATA = Path(__file__).parent / "data"
 SMALL_QUESTIONNAIRE = DATA / "questionnaire-small.yaml"
-REAL_QUESTIONNAIRE = Path(__file__).parent.parent / "questionnaires" / "content" / "readiness-2026.1.yaml"
+CONTENT = Path(__file__).parent.parent / "questionnaires" / "content"
+# Every published questionnaire version stays loadable (assessments keep theirs); tests of the
+# content run over all of them. Many tests pin 2026.1, whose codes they use.
+SHIPPED_QUESTIONNAIRES = ("readiness-2026.1.yaml", "readiness-2026.2.yaml")
+REAL_QUESTIONNAIRE = CONTENT / "readiness-2026.1.yaml"
+CURRENT_QUESTIONNAIRE = CONTENT / SHIPPED_QUESTIONNAIRES[-1]
 PILLARS = ("skills", "data", "cyber", "ai", "green")
 # The seed documents and Eurostat's exports, in the workspace beside the checkout, not in it.
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -237,6 +237,7 @@ class Dashboard:
     score_buckets: list[tuple[int, int]]  # (lower bound of a 10-point band, clients)
     pillars: list[PillarAverage] = field(default_factory=list)
     reassessed: int = 0
+    reassessed_across_versions: int = 0  # of those, first and latest on different questionnaire versions
     platform_overall_median: float | None = None
     cohort_overall_average: float | None = None
 
@@ -306,6 +307,7 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
         assessed=Count("pk"),
         average=Avg("latest_score"),
         reassessed=Count("pk", filter=reassessed),
+        across_versions=Count("pk", filter=reassessed & Q(versions_differ=True)),
         **{f"level_{code}": Count("pk", filter=Q(latest_level=code)) for code, _label, _range in levels},
         **{
             f"band_{low}": Count("pk", filter=Q(latest_score__gte=low * 10, latest_score__lt=low * 10 + 10))
@@ -338,6 +340,7 @@ def dashboard(agency: Agency, filters: DashboardFilters, pillar_titles: list[tup
             for code, title in pillar_titles
         ],
         reassessed=figures["reassessed"],
+        reassessed_across_versions=figures["across_versions"],
         platform_overall_median=platform.get(PeerStatistic.OVERALL),
         cohort_overall_average=figures["average"],
     )

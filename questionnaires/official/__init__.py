@@ -43,6 +43,7 @@ from .catalogue import (
     Rule,
     firm_does,
     parse_indicator_catalogue,
+    rule_answered,
     rule_problems,
 )
 from .common import (
@@ -152,6 +153,7 @@ __all__ = [
     "official_comparison",
     "parse_indicator_catalogue",
     "reference_scope",
+    "rule_answered",
     "rule_problems",
     "scope_label",
     "source_line",

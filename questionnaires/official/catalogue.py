@@ -23,6 +23,16 @@ class Rule:
     any_of: tuple[str, ...]
 
 
+def rule_answered(rules: Sequence[Rule], answers: Mapping[str, Sequence[str]]) -> Rule:
+    """The rule of the question these answers belong to.
+
+    A fact keeps one rule per question that has asked it: when a questionnaire version replaces
+    a linked question, the link names the earlier question and its successor, and an assessment
+    (of one version) answers at most one of them. Unanswered: the first rule.
+    """
+    return next((rule for rule in rules if rule.question in answers), rules[0])
+
+
 @dataclass(frozen=True)
 class IndicatorLink:
     """An official indicator and the answers that mean the firm does what it counts."""
@@ -31,7 +41,7 @@ class IndicatorLink:
     label: dict[str, str]  # what firms do, per language: "uses at least one AI technology"
     dataset: str
     indic_is: str
-    rule: Rule
+    rules: tuple[Rule, ...]  # one per question asking it, across questionnaire versions
 
     def label_text(self, language: str | None = None) -> str:
         return text_in(self.label, language)
@@ -44,7 +54,7 @@ class DiiItem:
     code: str
     label: dict[str, str]
     eurostat_variable: str  # the DII variable it stands for, in Eurostat's words
-    rule: Rule
+    rules: tuple[Rule, ...]
 
     def label_text(self, language: str | None = None) -> str:
         return text_in(self.label, language)
@@ -75,12 +85,12 @@ class IndicatorCatalogue:
         keys |= {(dii.dataset, code) for code in dii.indicator_codes()}
         return frozenset(keys)
 
-    def rules(self) -> Iterator[tuple[str, Rule]]:
-        """(where, rule) for every rule, to check them against a questionnaire version."""
+    def rules(self) -> Iterator[tuple[str, tuple[Rule, ...]]]:
+        """(where, rules) for every link and item, to check them against a questionnaire version."""
         for link in self.links:
-            yield f"link {link.code}", link.rule
+            yield f"link {link.code}", link.rules
         for item in self.digital_intensity.items:
-            yield f"digital_intensity item {item.code}", item.rule
+            yield f"digital_intensity item {item.code}", item.rules
 
 
 LINK_KEYS = {"code", "label", "dataset", "indic_is", "rule", "why"}
@@ -133,9 +143,21 @@ class _Problems:
             self.add(where, f"'{name}' has no English ('en') text")
         return result
 
-    def rule(self, value: Any, where: str) -> Rule:
+    def rules(self, value: Any, where: str) -> tuple[Rule, ...]:
+        """One rule, or a list of them: one per question that has asked it (see rule_answered)."""
         if value is None:  # reported as a missing field already
-            return Rule(question="", any_of=())
+            return (Rule(question="", any_of=()),)
+        if not isinstance(value, list):
+            return (self.rule(value, where),)
+        if not value:
+            self.add(f"{where}, rule", "a list of rules must not be empty")
+            return (Rule(question="", any_of=()),)
+        rules = tuple(self.rule(item, where) for item in value)
+        if len({rule.question for rule in rules}) < len(rules):
+            self.add(f"{where}, rule", "names a question twice")
+        return rules
+
+    def rule(self, value: Any, where: str) -> Rule:
         mapping = self.mapping(value, f"{where}, rule", RULE_KEYS, RULE_KEYS)
         question = mapping.get("question")
         if not isinstance(question, str) or not re.match(r"^[a-z]+\.[a-z0-9_]+$", question):
@@ -174,7 +196,7 @@ def parse_indicator_catalogue(data: Any, path: str = "indicators.yaml") -> Indic
                 label=p.texts(mapping.get("label"), where, "label"),
                 dataset=p.string(mapping.get("dataset"), where, "dataset", DATASET),
                 indic_is=p.string(mapping.get("indic_is"), where, "indic_is", INDICATOR),
-                rule=p.rule(mapping.get("rule"), where),
+                rules=p.rules(mapping.get("rule"), where),
             )
         )
     dii = _parse_dii(p, top.get("digital_intensity"))
@@ -218,7 +240,7 @@ def _parse_dii(p: _Problems, raw: Any) -> DiiSpec:
                 code=code,
                 label=p.texts(item.get("label"), item_where, "label"),
                 eurostat_variable=variable.strip(),
-                rule=p.rule(item.get("rule"), item_where),
+                rules=p.rules(item.get("rule"), item_where),
             )
         )
     return DiiSpec(
@@ -232,15 +254,21 @@ def _parse_dii(p: _Problems, raw: Any) -> DiiSpec:
 def rule_problems(catalogue: IndicatorCatalogue, questions: Mapping[str, Collection[str]]) -> list[str]:
     """Rules that do not fit a questionnaire version, given its question code -> choice codes.
 
-    A rule must name an existing question and only its own options: "don't know", "none of
-    these" and "not applicable" never mean that a firm does something.
+    Each link and item must have exactly one rule whose question the version asks, naming only
+    that question's own options: "don't know", "none of these" and "not applicable" never mean
+    that a firm does something. (Rules for other versions' questions are checked against those.)
     """
     reserved = {DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE}
     problems: list[str] = []
-    for where, rule in catalogue.rules():
-        if rule.question not in questions:
-            problems.append(f"{where}: no question '{rule.question}'")
+    for where, rules in catalogue.rules():
+        asked = [rule for rule in rules if rule.question in questions]
+        if not asked:
+            names = "' or '".join(rule.question for rule in rules)
+            problems.append(f"{where}: no question '{names}'")
             continue
+        if len(asked) > 1:
+            problems.append(f"{where}: this version asks more than one of its questions")
+        rule = asked[0]
         for code in rule.any_of:
             if code in reserved:
                 problems.append(f"{where}: '{code}' cannot mean that the firm does it")
@@ -253,15 +281,18 @@ def rule_problems(catalogue: IndicatorCatalogue, questions: Mapping[str, Collect
 # The firm's side
 
 
-def firm_does(rule: Rule | Mapping[str, Any], answers: Mapping[str, Sequence[str]]) -> bool | None:
+def firm_does(rule: Rule | Sequence[Rule] | Mapping[str, Any], answers: Mapping[str, Sequence[str]]) -> bool | None:
     """Whether the answers say the firm does what ``rule`` describes.
 
-    ``rule`` is a ``Rule`` or its mapping form ``{question: ..., any_of: [...]}``; ``answers``
-    maps question codes to the selected choice codes. None when the question is unanswered or
-    answered "not applicable"; "don't know" and "none of these" count as no.
+    ``rule`` is a ``Rule``, its mapping form ``{question: ..., any_of: [...]}``, or the rules
+    of a link or item (the one whose question was answered applies); ``answers`` maps question
+    codes to the selected choice codes. None when the question is unanswered or answered "not
+    applicable"; "don't know" and "none of these" count as no.
     """
-    if not isinstance(rule, Rule):
+    if isinstance(rule, Mapping):
         rule = Rule(question=str(rule["question"]), any_of=tuple(rule["any_of"]))
+    elif not isinstance(rule, Rule):
+        rule = rule_answered(rule, answers)
     selected = answers.get(rule.question) or ()
     if not selected or NOT_APPLICABLE in selected:
         return None

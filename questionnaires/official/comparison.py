@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from .catalogue import IndicatorLink, firm_does
+from .catalogue import IndicatorLink, firm_does, rule_answered
 from .common import (
     MICRO,
     SCOPE_COUNTRY_SIZE,
@@ -94,12 +94,13 @@ def official_comparison(
     rows: list[OfficialRow] = []
     for link in links:
         figure, step = _find(index, link.dataset, link.indic_is, steps)
+        rule = rule_answered(link.rules, answers)
         rows.append(
             OfficialRow(
                 code=link.code,
                 label=link.label,
-                question=link.rule.question,
-                you=firm_does(link.rule, answers),
+                question=rule.question,
+                you=firm_does(rule, answers),
                 dataset=link.dataset,
                 indic_is=link.indic_is,
                 figure=figure,

@@ -138,7 +138,7 @@ def digital_intensity(
             code=item.code,
             label=item.label,
             eurostat_variable=item.eurostat_variable,
-            does=firm_does(item.rule, answers),
+            does=firm_does(item.rules, answers),
         )
         for item in spec.items
     )

@@ -33,7 +33,7 @@ from questionnaires.official import (
 from questionnaires.scoring import CHECKLIST, DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
 from questionnaires.selectors import INDICATORS_FILE, official_reference_for
 from readiness.models import User
-from tests.helpers import REAL_QUESTIONNAIRE, shared_folder
+from tests.helpers import CONTENT, SHIPPED_QUESTIONNAIRES, shared_folder
 
 REFERENCE = DEFAULT_MANIFEST.parent
 SHIPPED_COUNT = 2830 + 80 + 15  # DII export + AI export + our further figures
@@ -117,18 +117,29 @@ class TestShippedFiles:
 
 
 class TestIndicatorLinks:
-    def test_every_rule_uses_codes_of_the_questionnaire(self) -> None:
-        content = parse_questionnaire_file(REAL_QUESTIONNAIRE)
+    @staticmethod
+    def questions_of(path: Path) -> dict[str, set[str]]:
+        """A shipped version's question codes -> its choice codes, with the ones the loader adds."""
         questions: dict[str, set[str]] = {}
-        for pillar in content.pillars:
+        for pillar in parse_questionnaire_file(path).pillars:
             for question in pillar.questions:
-                codes = {choice.code for choice in question.choices} | {DONT_KNOW}  # as the loader adds them
+                codes = {choice.code for choice in question.choices} | {DONT_KNOW}
                 if question.kind == CHECKLIST:
                     codes.add(NONE_OF_THESE)
                 if question.allow_not_applicable:
                     codes.add(NOT_APPLICABLE)
                 questions[question.code] = codes
-        assert rule_problems(catalogue(), questions) == []
+        return questions
+
+    @pytest.mark.parametrize("name", SHIPPED_QUESTIONNAIRES)
+    def test_every_rule_uses_codes_of_each_shipped_version(self, name: str) -> None:
+        assert rule_problems(catalogue(), self.questions_of(CONTENT / name)) == []
+
+    def test_every_rule_is_asked_by_some_shipped_version(self) -> None:
+        asked = set().union(*(self.questions_of(CONTENT / name) for name in SHIPPED_QUESTIONNAIRES))
+        named = {rule.question for _where, rules in catalogue().rules() for rule in rules}
+        assert named - asked == set()
+        assert sorted(CONTENT.glob("readiness-*.yaml")) == [CONTENT / name for name in SHIPPED_QUESTIONNAIRES]
 
     def test_every_linked_indicator_has_shipped_figures(self) -> None:
         figures = []

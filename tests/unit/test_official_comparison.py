@@ -49,7 +49,7 @@ AI_LINK = IndicatorLink(
     label={"en": "uses at least one AI technology", "fr": "utilise au moins une technologie d'IA"},
     dataset="isoc_eb_ai",
     indic_is="E_AI_TANY",
-    rule=AI_RULE,
+    rules=(AI_RULE,),
 )
 USES_AI = {"ai.use_kinds": ["text_ai"]}
 
@@ -105,6 +105,21 @@ class TestFirmDoes:
         rule = {"question": "cyber.backup", "any_of": ["automatic_offsite", "tested"]}
         assert firm_does(rule, {"cyber.backup": ["tested"]}) is True
         assert firm_does(rule, {"cyber.backup": ["automatic"]}) is False
+
+    def test_a_replaced_question_reads_each_version_by_its_own_rule(self) -> None:
+        # 2026.1 asked cyber.authentication, 2026.2 asks cyber.login_security: an assessment
+        # answers one of them, and the choice codes mean "strong" only under their own question.
+        rules = (Rule("old.q", ("strong",)), Rule("new.q", ("long_unique", "two_step")))
+        assert firm_does(rules, {"old.q": ["strong"]}) is True
+        assert firm_does(rules, {"new.q": ["two_step"]}) is True
+        assert firm_does(rules, {"new.q": ["strong"]}) is False
+        assert firm_does(rules, {"new.q": ["dont_know"], "x": ["strong"]}) is False
+        assert firm_does(rules, {}) is None
+        link = IndicatorLink("p", {"en": "p"}, "isoc_eb_ai", "E_AI_TANY", rules)
+        (old_row,) = official_comparison({"old.q": ["strong"]}, "AT", "small", [link], [])
+        (new_row,) = official_comparison({"new.q": ["short"]}, "AT", "small", [link], [])
+        assert (old_row.question, old_row.you) == ("old.q", True)
+        assert (new_row.question, new_row.you) == ("new.q", False)
 
 
 class TestFallbackChain:
@@ -181,7 +196,7 @@ class TestFallbackChain:
             {"en": "buys cloud computing services"},
             "isoc_cicce_use",
             "E_CC",
-            Rule("data.technologies", ("cloud",)),
+            (Rule("data.technologies", ("cloud",)),),
         )
         rows = official_comparison({}, "AT", "small", [cloud, AI_LINK], [fig(EU27, "GE10")])
         assert [row.code for row in rows] == ["cloud", "ai_use"]
@@ -228,7 +243,7 @@ def dii_spec(items: int = 6) -> DiiSpec:
                 code=n,
                 label={"en": f"Uses {n}"},
                 eurostat_variable=f"Enterprises using {n}",
-                rule=Rule(f"q.{n}", ("yes",)),
+                rules=(Rule(f"q.{n}", ("yes",)),),
             )
             for n in names
         ),
@@ -382,7 +397,9 @@ class TestCatalogue:
             "paper_reduction",
         ]
         backup = next(link for link in catalogue.links if link.code == "offsite_backup")
-        assert backup.rule == Rule("cyber.backup", ("automatic_offsite", "tested"))
+        assert backup.rules == (Rule("cyber.backup", ("automatic_offsite", "tested")),)
+        passwords = next(link for link in catalogue.links if link.code == "strong_passwords")
+        assert [rule.question for rule in passwords.rules] == ["cyber.authentication", "cyber.login_security"]
         assert backup.label_text("en") == "keeps a data backup in a separate location"
         assert len(catalogue.digital_intensity.items) == 7
         assert ("isoc_e_dii", "E_DI3_VLO") in catalogue.indicator_keys()
@@ -393,7 +410,7 @@ class TestCatalogue:
         raw["links"][0]["colour"] = "red"
         raw["links"][1]["code"] = "ai_use"
         del raw["links"][2]["rule"]
-        raw["links"][3]["rule"]["any_of"] = []
+        raw["links"][5]["rule"]["any_of"] = []
         raw["links"][4]["label"] = {"fr": "garde une copie"}
         raw["digital_intensity"]["bands"]["high"] = "E_DI4_HI"
         with pytest.raises(ReferenceDataError) as error:
@@ -414,8 +431,8 @@ class TestCatalogue:
         catalogue = IndicatorCatalogue(
             links=(
                 AI_LINK,
-                IndicatorLink("x", {"en": "x"}, "d", "E_X", Rule("ai.nothing", ("a",))),
-                IndicatorLink("y", {"en": "y"}, "d", "E_Y", Rule("ai.use_kinds", ("dont_know",))),
+                IndicatorLink("x", {"en": "x"}, "d", "E_X", (Rule("ai.nothing", ("a",)),)),
+                IndicatorLink("y", {"en": "y"}, "d", "E_Y", (Rule("ai.use_kinds", ("dont_know",)),)),
             ),
             digital_intensity=dii_spec(1),
         )
@@ -425,6 +442,34 @@ class TestCatalogue:
             "link x: no question 'ai.nothing'",
             "link y: 'dont_know' cannot mean that the firm does it",
         ]
+
+    def test_a_link_across_versions_needs_exactly_one_of_its_questions_in_each(self) -> None:
+        raw = {"question": "old.q", "any_of": ["yes"]}, {"question": "new.q", "any_of": ["on"]}
+        data = self.raw()
+        data["links"][0]["rule"] = list(raw)
+        catalogue = parse_indicator_catalogue(data)
+        assert catalogue.links[0].rules == (Rule("old.q", ("yes",)), Rule("new.q", ("on",)))
+        problems = {  # the other links' problems (their questions are absent here) left aside
+            version: [p for p in rule_problems(catalogue, asked) if p.startswith("link ai_use")]
+            for version, asked in {
+                "old": {"old.q": {"yes"}},
+                "new": {"new.q": {"on"}},
+                "neither": {},
+                "both": {"old.q": {"yes"}, "new.q": {"off"}},
+            }.items()
+        }
+        assert problems == {
+            "old": [],
+            "new": [],
+            "neither": ["link ai_use: no question 'old.q' or 'new.q'"],
+            "both": ["link ai_use: this version asks more than one of its questions"],
+        }
+        data["links"][0]["rule"] = [raw[0], raw[0]]
+        with pytest.raises(ReferenceDataError, match="names a question twice"):
+            parse_indicator_catalogue(data)
+        data["links"][0]["rule"] = []
+        with pytest.raises(ReferenceDataError, match="must not be empty"):
+            parse_indicator_catalogue(data)
 
 
 class TestSources:

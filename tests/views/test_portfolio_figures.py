@@ -7,6 +7,7 @@ import statistics
 from datetime import date, timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from assessments.agencies import selectors as agency_selectors
@@ -20,8 +21,10 @@ from assessments.services import assessment_save_answers, assessment_start, asse
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import QuestionnaireVersion
 from questionnaires.selectors import version_content
+from questionnaires.services import questionnaire_version_load
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
+from tests.helpers import SMALL_QUESTIONNAIRE
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +99,45 @@ class TestFirmSummary:
         assert firm_summaries_refresh() == 3
         assert list(FirmSummary.objects.order_by("pk").values()) == before
         assert list(FirmLatestAnswers.objects.order_by("pk").values()) == answers_before
+
+    def test_notes_when_first_and_latest_were_taken_on_different_versions(
+        self, agency: Agency, version: QuestionnaireVersion, client_for, tmp_path
+    ) -> None:  # type: ignore[no-untyped-def]
+        """The dashboard compares re-assessed clients' first and latest pillar scores across a
+        version change, and says how many of them changed version (read from the summary row,
+        not by joining each client's assessments)."""
+        same, same_user = new_client(agency)
+        submit(same, same_user, version, depth=0)
+        submit(same, same_user, version, depth=1)
+        moved, moved_user = new_client(agency)
+        first = submit(moved, moved_user, version, depth=0)
+        dashboard_url = reverse("agencies:agency_dashboard", args=[agency.pk])
+        admin = client_for(agency.members.get())
+        response = admin.get(dashboard_url)
+        assert response.status_code == 200 and response.request["PATH_INFO"] == dashboard_url
+        assert 'id="version-change-note"' not in response.content.decode()
+
+        newer = tmp_path / "questionnaire-small-2.yaml"
+        newer.write_text(SMALL_QUESTIONNAIRE.read_text().replace("label: test-1", "label: test-2", 1))
+        newer_version = questionnaire_version_load(path=newer).version
+        latest = submit(moved, moved_user, newer_version, depth=2)
+        assert latest.version_id != first.version_id
+        summaries = dict(FirmSummary.objects.values_list("firm_id", "versions_differ"))
+        assert summaries == {same.pk: False, moved.pk: True}
+        board = agency_selectors.dashboard(
+            agency, DashboardFilters(), agency_selectors.pillar_titles_of_latest_version()
+        )
+        assert (board.reassessed, board.reassessed_across_versions) == (2, 1)
+        assert all(p.first_average is not None for p in board.pillars)  # still compared, not hidden
+
+        response = admin.get(dashboard_url)
+        assert response.status_code == 200
+        page = " ".join(response.content.decode().split())
+        assert 'id="version-change-note"' in page
+        assert "1 re-assessed client took the first assessment on an earlier version of the questionnaire." in page
+        FirmSummary.objects.all().delete()
+        firm_summaries_refresh()  # a rebuild keeps the mark
+        assert dict(FirmSummary.objects.values_list("firm_id", "versions_differ")) == summaries
 
     def test_has_a_column_for_every_pillar(self) -> None:
         names = {f.name for f in FirmSummary._meta.get_fields()}
