@@ -20,8 +20,9 @@ from assessments.models import Assessment, Firm, PillarScore
 from assessments.peer_statistics import peer_statistics_refresh
 from assessments.selectors import peer_comparison_for
 from questionnaires.models import QuestionnaireVersion
+from questionnaires.services import questionnaire_version_load
 from tests.factories import FirmFactory
-from tests.helpers import PILLARS, answer_everything, submitted_with_scores
+from tests.helpers import PILLARS, SMALL_QUESTIONNAIRE, answer_everything, submitted_with_scores
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +188,22 @@ class TestWhoCounts:
             submitted_with_scores(firm, version, 10.0, days_ago=400)
         overall = compare(mine).rows[0]
         assert overall.n == 11 and overall.p25 > 80
+
+    def test_firms_count_whatever_version_their_latest_assessment_was_taken_on(
+        self, mine: Assessment, version: QuestionnaireVersion, tmp_path
+    ) -> None:  # type: ignore[no-untyped-def]
+        """Peer figures pool pillar scores (0-100) across questionnaire versions, as the
+        methodology page says: a firm on the newer version is compared with firms whose
+        latest assessment is on the older one, and the other way round."""
+        newer_file = tmp_path / "questionnaire-small-2.yaml"
+        newer_file.write_text(SMALL_QUESTIONNAIRE.read_text().replace("label: test-1", "label: test-2", 1))
+        newer = questionnaire_version_load(path=newer_file).version
+        peers(version, 5, score=20.0)
+        on_newer = peers(newer, 5, score=80.0)
+        for viewer in (mine, Assessment.objects.get(firm=on_newer[0])):
+            overall = compare(viewer).rows[0]
+            assert overall.n == 11, viewer.version.label
+            assert overall.p25 < 30 and overall.p75 > 75  # both versions' firms are in the group
 
     def test_drafts_do_not_count(self, mine: Assessment, version: QuestionnaireVersion) -> None:
         peers(version, 9)
