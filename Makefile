@@ -8,9 +8,11 @@ export DJANGO_DEBUG ?= 1
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-QUESTIONNAIRE ?= questionnaires/content/readiness-2026.1.yaml
+# Every published version, oldest first (the last one is the version new assessments take;
+# earlier ones stay for the assessments taken on them), and the action set of each.
+QUESTIONNAIRES ?= questionnaires/content/readiness-2026.1.yaml questionnaires/content/readiness-2026.2.yaml
 POLICY_EXAMPLES ?= questionnaires/content/policy-examples-2026.1.yaml
-ACTIONS ?= questionnaires/content/actions-2026.1.yaml
+ACTIONS ?= questionnaires/content/actions-2026.1.yaml questionnaires/content/actions-2026.2.yaml
 
 .PHONY: run test setup setup-dev db bench lint format lock mutation clean
 
@@ -22,10 +24,10 @@ setup-dev:
 
 db: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_questionnaire $(QUESTIONNAIRE)
+	for file in $(QUESTIONNAIRES); do $(PY) manage.py load_questionnaire $$file || exit 1; done
 	$(PY) manage.py load_reference_statistics
 	$(PY) manage.py load_policy_examples $(POLICY_EXAMPLES)
-	$(PY) manage.py load_actions $(ACTIONS)
+	for file in $(ACTIONS); do $(PY) manage.py load_actions $$file || exit 1; done
 	$(PY) manage.py generate_demo_data
 
 # Demo mode: the labelled demo firms count as peers, so benchmarks show from the first visit.

@@ -41,9 +41,9 @@ WRK_SCRIPT = BENCH_DIR / "request.lua"
 FIXTURE_SCRIPT = BENCH_DIR / "fixture.py"
 PDF_BUILD_SCRIPT = BENCH_DIR / "pdf_build.py"
 RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
-QUESTIONNAIRE = "questionnaires/content/readiness-2026.1.yaml"
+QUESTIONNAIRE = "questionnaires/content/readiness-2026.2.yaml"
 POLICY_EXAMPLES = "questionnaires/content/policy-examples-2026.1.yaml"
-ACTIONS = "questionnaires/content/actions-2026.1.yaml"
+ACTIONS = "questionnaires/content/actions-2026.2.yaml"
 # Median seconds to build one PDF action plan (cold cache), DESIGN "Budgets": builds in batches
 # a few seconds apart, before the server starts (wrk's bursts leave the CPU slower for a while).
 PDF_BUILD_BUDGET_S = 1.0

@@ -16,10 +16,9 @@ from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
 from tests.factories import PASSWORD, FirmFactory
-from tests.helpers import REAL_QUESTIONNAIRE, submitted_with_scores
+from tests.helpers import CONTENT, CURRENT_QUESTIONNAIRE, submitted_with_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-CONTENT = REAL_QUESTIONNAIRE.parent
 
 
 def answer_page(page: Any, best: bool) -> int:
@@ -60,10 +59,10 @@ def assert_charts_drawn(page: Any) -> None:
 
 
 def platform_with_peers() -> None:
-    """The real content, and a dozen firms that submitted already: enough for peer charts."""
-    version = questionnaire_version_load(path=REAL_QUESTIONNAIRE).version
+    """The current content, and a dozen firms that submitted already: enough for peer charts."""
+    version = questionnaire_version_load(path=CURRENT_QUESTIONNAIRE).version
     policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
-    action_set_load(path=CONTENT / "actions-2026.1.yaml")
+    action_set_load(path=CONTENT / "actions-2026.2.yaml")
     for i in range(12):
         submitted_with_scores(FirmFactory(), version, 30.0 + 4 * i)
     peer_statistics_refresh(includes_demo=False)
@@ -92,7 +91,7 @@ def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path:
     page.locator("#id_username").fill("journey@example.com")
     page.locator("#id_password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert re.search(r"\b2[0-9] of 46 questions answered", page.content())
+    assert re.search(r"\b(2[0-9]|30) of 49 questions answered", page.content())
     page.get_by_role("button", name="Continue the assessment").click()
     page.get_by_role("button", name="4. AI adoption").click()
     answer_page(page, best=False)

@@ -136,20 +136,29 @@ def test_command(loaded: None, capsys: pytest.CaptureFixture[str], tmp_path: Pat
 # --- The shipped content --------------------------------------------------------------------------
 
 
-def shipped_actions() -> Any:
-    path = CONTENT / "actions-2026.1.yaml"
+# Each shipped action set with the questionnaire version it is written for.
+SHIPPED_SETS = [("readiness-2026.1.yaml", "actions-2026.1.yaml"), ("readiness-2026.2.yaml", "actions-2026.2.yaml")]
+CATALOGUE_FILE = "policy-examples-2026.1.yaml"
+
+
+def shipped_actions(name: str) -> Any:
+    path = CONTENT / name
     return parse_action_set(yaml.safe_load(path.read_text()), str(path))
 
 
-def test_the_shipped_action_set_loads_against_the_shipped_questionnaire_and_catalogue() -> None:
-    questionnaire_version_load(path=CONTENT / "readiness-2026.1.yaml")
-    policy_examples_load(path=CONTENT / "policy-examples-2026.1.yaml")
-    label, action, count = action_set_load(path=CONTENT / "actions-2026.1.yaml")
-    assert (label, action) == ("2026.1", "created") and count >= 40
+@pytest.mark.parametrize(("questionnaire", "actions"), SHIPPED_SETS)
+def test_the_shipped_action_set_loads_against_the_shipped_questionnaire_and_catalogue(
+    questionnaire: str, actions: str
+) -> None:
+    questionnaire_version_load(path=CONTENT / questionnaire)
+    policy_examples_load(path=CONTENT / CATALOGUE_FILE)
+    label, action, count = action_set_load(path=CONTENT / actions)
+    assert (label, action) == (shipped_actions(actions).label, "created") and count >= 40
 
 
-def test_the_shipped_action_set_covers_every_pillar_and_level_below_leading() -> None:
-    content = shipped_actions()
+@pytest.mark.parametrize(("questionnaire", "actions"), SHIPPED_SETS)
+def test_the_shipped_action_set_covers_every_pillar_and_level_below_leading(questionnaire: str, actions: str) -> None:
+    content = shipped_actions(actions)
     assert len(content.actions) >= 40
     for pillar in KNOWN_PILLARS:
         for level in TRIGGER_LEVELS:
@@ -157,17 +166,36 @@ def test_the_shipped_action_set_covers_every_pillar_and_level_below_leading() ->
         assert sum(a.pillar == pillar for a in content.actions) >= 6, pillar
     assert {a.effort for a in content.actions} == {"low", "medium", "high"}
     assert {a.horizon for a in content.actions} == {"short", "medium", "long"}
-    assert all(a.policy_examples for a in content.actions)
+    assert all(1 <= len(a.policy_examples) <= 3 for a in content.actions)
     assert sum(bool(a.answer_triggers) for a in content.actions) >= len(content.actions) // 2
+
+
+def test_every_question_of_the_current_version_triggers_some_action() -> None:
+    """The action set covers the questions: each one's answers can lead to a next step."""
+    questionnaire, actions = SHIPPED_SETS[-1]
+    data = yaml.safe_load((CONTENT / questionnaire).read_text())
+    questions = {q["code"] for p in data["pillars"] for q in p["questions"]}
+    used = {t["question"] for a in shipped_actions(actions).actions for t in a.answer_triggers}
+    assert used <= questions
+    assert questions - used == set(), sorted(questions - used)
+
+
+def test_actions_keep_their_codes_across_sets() -> None:
+    """An action's code names one step: a later set may move its triggers, never its meaning."""
+    earlier, later = (
+        {a.code: a for a in shipped_actions(actions).actions} for _questionnaire, actions in SHIPPED_SETS[-2:]
+    )
+    for code in earlier.keys() & later.keys():
+        assert later[code].title["en"] == earlier[code].title["en"], code
+        assert later[code].what_to_do["en"] == earlier[code].what_to_do["en"], code
 
 
 def _citations() -> list[tuple[str, str]]:
     """(where, source) of every shipped action and policy example."""
-    path = CONTENT / "policy-examples-2026.1.yaml"
+    path = CONTENT / CATALOGUE_FILE
     _label, examples = parse_policy_examples(yaml.safe_load(path.read_text()), str(path))
-    return [(f"action {a.code}", a.source) for a in shipped_actions().actions] + [
-        (f"example {e.code}", e.source) for e in examples
-    ]
+    actions = [a for _questionnaire, name in SHIPPED_SETS for a in shipped_actions(name).actions]
+    return [(f"action {a.code}", a.source) for a in actions] + [(f"example {e.code}", e.source) for e in examples]
 
 
 def test_every_citation_names_a_seed_file() -> None:

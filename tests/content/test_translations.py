@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,26 @@ import yaml
 from questionnaires import content_texts
 
 CONTENT = Path(__file__).parent.parent.parent / "questionnaires" / "content"
-SHIPPED = ["readiness-2026.1.yaml", "actions-2026.1.yaml", "policy-examples-2026.1.yaml", "indicators.yaml"]
+SHIPPED = [
+    "readiness-2026.1.yaml",
+    "readiness-2026.2.yaml",
+    "actions-2026.1.yaml",
+    "actions-2026.2.yaml",
+    "policy-examples-2026.1.yaml",
+    "indicators.yaml",
+]
+# Spanish for Spain, the variety of the EU's users: words of Latin-American Spanish that have
+# a different everyday word in Spain (left: what must not appear, in any form).
+NOT_SPAIN = {
+    "computadora": "ordenador",
+    "celular": "móvil",
+    "costo": "coste",
+    "sin fines de lucro": "sin ánimo de lucro",
+    "laptop": "portátil",
+    "video": "vídeo",
+    "aplicativo": "aplicación",
+    "respaldo": "copia de seguridad",
+}
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -22,6 +42,26 @@ def test_every_shipped_text_is_translated(name: str, language: str) -> None:
     assert not missing, f"{len(missing)} texts of {name} lack {language}, e.g. {missing[:3]}"
     untranslated = [f.id for f in fields if f.texts[language] == f.texts["en"] and len(f.texts["en"]) > 20]
     assert not untranslated, f"copied English in {language}: {untranslated[:3]}"
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_spanish_is_written_for_spain(name: str) -> None:
+    fields = content_texts.text_fields((CONTENT / name).read_text(encoding="utf-8"))
+    found = [
+        (field.id, word)
+        for field in fields
+        for word in NOT_SPAIN
+        if re.search(rf"\b{word}\b", field.texts.get("es", "").lower())
+    ]
+    assert not found, f"write {', '.join(NOT_SPAIN[w] for _f, w in found[:3])} instead: {found[:3]}"
+
+
+def test_the_interface_spanish_is_written_for_spain() -> None:
+    catalogue = (Path(__file__).parents[2] / "locale" / "es" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    translations = " ".join(re.findall(r'^msgstr(?:\[\d\])? "(.*)"$', catalogue, re.M)).lower()
+    assert translations.strip()
+    found = [word for word in NOT_SPAIN if re.search(rf"\b{word}\b", translations)]
+    assert not found, found
 
 
 SAMPLE = """\
