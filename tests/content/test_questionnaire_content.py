@@ -73,8 +73,17 @@ def test_every_ladder_climbs_from_zero_to_one(content) -> None:  # type: ignore[
             assert scores[0] == 0 and scores[-1] == 1 and scores == sorted(set(scores)), question.code
 
 
+def questions_of(name: str) -> dict[str, object]:
+    return {q.code: q for p in parse_questionnaire_file(CONTENT / name).pillars for q in p.questions}
+
+
 def codes_of(name: str) -> set[str]:
-    return {q.code for p in parse_questionnaire_file(CONTENT / name).pillars for q in p.questions}
+    return set(questions_of(name))
+
+
+def english_of(question) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
+    """What a reader of the English sees: the question, its help and its answers."""
+    return question.text["en"], question.help["en"], [(c.code, c.text["en"]) for c in question.choices]
 
 
 @pytest.mark.parametrize(("earlier", "later"), list(itertools.pairwise(SHIPPED_QUESTIONNAIRES)))
@@ -90,6 +99,9 @@ def test_the_changelog_accounts_for_every_question_of_both_versions(earlier: str
     assert old | new <= listed, sorted((old | new) - listed)
     for line in re.findall(r"^- `(?:kept|reworded)` `([a-z]+\.[a-z0-9_]+)`", changelog, re.M):
         assert line in old and line in new, f"{line} is kept or reworded, so both versions ask it"
+    old_questions, new_questions = questions_of(earlier), questions_of(later)
+    for code in re.findall(r"^- `kept` `([a-z]+\.[a-z0-9_]+)`", changelog, re.M):
+        assert english_of(new_questions[code]) == english_of(old_questions[code]), f"{code} is reworded, not kept"
     for line in re.findall(r"^- `replaced` `([a-z]+\.[a-z0-9_]+)`", changelog, re.M):
         assert line in old and line not in new, f"{line} is replaced, so the newer version must not ask it"
     for pillar in parse_questionnaire_file(CONTENT / later).pillars:
