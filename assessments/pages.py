@@ -216,6 +216,7 @@ def _results_body(assessment: Any) -> str:
             "changes": selectors.changes_since_previous(history, assessment),
             "version_change": selectors.version_change(history),
             "official": selectors.official_comparison_for(assessment),
+            "dma": selectors.dma_view_for(assessment),
             "plan": action_plan_for(assessment),
         },
     )

@@ -22,7 +22,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from questionnaires.models import Action, Question, QuestionnaireVersion
+from questionnaires.dma import dma_scores
+from questionnaires.models import Action, Question, QuestionnaireVersion, translated
 from questionnaires.official import (
     MICRO_NOTE,
     DigitalIntensity,
@@ -32,7 +33,7 @@ from questionnaires.official import (
     source_line_for,
 )
 from questionnaires.scoring import LEVEL_LABELS
-from questionnaires.selectors import VersionContent, official_reference_for, version_content
+from questionnaires.selectors import VersionContent, dma_mapping_for, official_reference_for, version_content
 from readiness.models import User
 
 from . import disclosure, plugins
@@ -599,3 +600,48 @@ def official_comparison_for(assessment: Assessment) -> OfficialComparison:
         source=source_line_for(rows, dii),
         micro_note=str(MICRO_NOTE) if firm.size_class == "micro" else "",
     )
+
+
+@dataclass(frozen=True)
+class DmaDimensionRow:
+    code: str
+    title: str
+    score: float | None
+    coverage_pct: int  # the share of the DMA dimension's items that Readiness observes
+    is_partial: bool
+    covered: str
+    not_covered: str
+
+
+@dataclass(frozen=True)
+class DmaView:
+    mapping: str
+    rows: tuple[DmaDimensionRow, ...]
+    average: float | None
+
+    @property
+    def partial(self) -> list[DmaDimensionRow]:
+        return [row for row in self.rows if row.is_partial]
+
+
+def dma_view_for(assessment: Assessment) -> DmaView | None:
+    """The assessment's answers on the EU DMA's six dimensions, in the reader's language; None
+    when its questionnaire version has no DMA mapping."""
+    version = QuestionnaireVersion.objects.values_list("label", flat=True).get(pk=assessment.version_id)
+    mapping = dma_mapping_for(assessment.version_id, version)
+    if mapping is None:
+        return None
+    result = dma_scores(mapping, version_content(assessment.version_id).spec.questions(), answers_of(assessment))
+    rows = tuple(
+        DmaDimensionRow(
+            code=dimension.code,
+            title=translated(dimension.title),
+            score=result.dimension(dimension.code).score,
+            coverage_pct=round(100 * dimension.coverage),
+            is_partial=dimension.is_partial,
+            covered=translated(dimension.covered),
+            not_covered=translated(dimension.not_covered),
+        )
+        for dimension in mapping.dimensions
+    )
+    return DmaView(mapping=mapping.label, rows=rows, average=result.average)

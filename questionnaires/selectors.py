@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .dma import DmaMapping, DmaMappingError, parse_dma_mapping
 from .models import Action, Choice, PolicyExample, QuestionnaireVersion, ReferenceFigure, translated
 from .official import Figure, IndicatorCatalogue, parse_indicator_catalogue, reference_scope
 from .recommendations import ActionRule, action_rule
@@ -125,6 +126,7 @@ def clear_version_content_cache() -> None:
     with _cache_lock:
         _cache.clear()
         _action_sets.clear()
+    dma_mapping_for.cache_clear()  # validated against a version's questions
 
 
 def _build_version_content(version_id: int) -> VersionContent:
@@ -375,3 +377,23 @@ def action_set_for(version_id: int) -> ActionSetView | None:
     with _cache_lock:
         _action_sets[label] = view
     return view
+
+
+# --- The DMA view ------------------------------------------------------------------------------
+
+DMA_FOLDER = Path(__file__).resolve().parent / "content"
+
+
+@functools.cache
+def dma_mapping_for(version_id: int, label: str) -> DmaMapping | None:
+    """The DMA mapping of a questionnaire version (``content/dma-<label>.yaml``), validated
+    against the version's questions; None for a version without one. Like the indicator links,
+    the file ships with the code: parsed once per process."""
+    path = DMA_FOLDER / f"dma-{label}.yaml"
+    if not path.exists():
+        return None
+    questions = version_content(version_id).spec.questions()
+    mapping = parse_dma_mapping(yaml.safe_load(path.read_text(encoding="utf-8")), str(path), questions)
+    if mapping.questionnaire != label:
+        raise DmaMappingError(str(path), [f"maps questionnaire {mapping.questionnaire}, not {label}"])
+    return mapping

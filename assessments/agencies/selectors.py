@@ -23,11 +23,15 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 
+from assessments.firm_summaries import ANSWER_JOIN
 from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic
 from assessments.selectors import is_published, released_quartiles
+from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
+from questionnaires.dma import dma_scores
 from questionnaires.loader import KNOWN_PILLARS
+from questionnaires.models import QuestionnaireVersion
 from questionnaires.scoring import level_table
-from questionnaires.selectors import current_version, version_content
+from questionnaires.selectors import current_version, dma_mapping_for, version_content
 from readiness import two_factor
 from readiness.models import User
 
@@ -381,22 +385,26 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
 
     One query whatever the number of clients, read in chunks so memory stays flat: every
     figure comes from the client's summary rows (``FirmSummary``, ``FirmLatestAnswers``).
-    Columns: profile, scores, then one per question of the current version, headed by its
-    stable code, holding the choice code (several, for a checklist, joined by "|"). A cell the
-    client has no value for is None, which csv writes as an empty cell, as does ``xlsx_file``.
+    Columns: profile, scores, the six DMA dimensions and their average (``questionnaires.dma``;
+    empty for a version without a DMA mapping), then one per question, headed by its stable
+    code, holding the choice code (several, for a checklist, joined by "|"): the current
+    version's questions first, then those only earlier versions ask, so a client whose latest
+    assessment is on an earlier version keeps its answers. A cell the client has no value for is
+    None, which csv writes as an empty cell, as does ``xlsx_file``.
     """
     titles = pillar_titles_of_latest_version()
     pillar_codes = [code for code, _title in titles]
-    question_codes = list(_current_question_codes())
+    question_codes = list(_export_question_codes())
     header = [
         "firm_id", "firm_name", "country", "sector", "size_class", "region", "assessment_id", "submitted_at",
         "questionnaire_version", "overall_score", "overall_level",
         *(f"score_{code}" for code in pillar_codes),
+        *(f"dma_{code}" for code in DMA_DIMENSIONS), "dma_average",
         *question_codes,
     ]  # fmt: skip
     columns = (
         "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
-        "latest_version", "latest_score", "latest_level", "latest_answers__answers",
+        "latest_version", "latest_score", "latest_level", "latest_answers__answers", "summary__latest__version_id",
         *(f"summary__latest_{code}" for code in pillar_codes),
     )  # fmt: skip
     firms = (
@@ -406,6 +414,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         .order_by("latest_id")
         .values_list(*columns)
     )
+    dma_of = _DmaColumns()
 
     def rows() -> Iterator[list[Any]]:
         for (
@@ -422,12 +431,13 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
             level,
             *rest,
         ) in firms.iterator(chunk_size=EXPORT_CHUNK):
-            answers, *scores = rest
+            answers, version_id, *scores = rest
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
                 submitted.isoformat() if submitted else "", version or "",
                 score, level,
                 *scores,
+                *dma_of(version_id, version, answers),
                 *map(answers.get, question_codes),
             ]  # fmt: skip
 
@@ -437,9 +447,32 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
 EXPORT_CHUNK = 2000
 
 
-def _current_question_codes() -> tuple[str, ...]:
-    version = current_version()
-    return version_content(version.pk).question_codes() if version else ()
+def _export_question_codes() -> list[str]:
+    """The current version's question codes, then those that only earlier versions ask."""
+    codes: dict[str, None] = {}
+    for version_id in (
+        QuestionnaireVersion.objects.published().order_by("-published_at", "-id").values_list("pk", flat=True)
+    ):
+        codes.update(dict.fromkeys(version_content(version_id).question_codes()))
+    return list(codes)
+
+
+class _DmaColumns:
+    """The DMA cells of one export row, from the answers as the summary stores them."""
+
+    def __init__(self) -> None:
+        self.versions: dict[int, tuple[Any, dict[str, Any]] | None] = {}
+
+    def __call__(self, version_id: int, label: str, answers: dict[str, str]) -> list[float | None]:
+        if version_id not in self.versions:
+            mapping = dma_mapping_for(version_id, label)
+            self.versions[version_id] = (mapping, version_content(version_id).spec.questions()) if mapping else None
+        known = self.versions[version_id]
+        if known is None:
+            return [None] * (len(DMA_DIMENSIONS) + 1)
+        mapping, questions = known
+        result = dma_scores(mapping, questions, {code: value.split(ANSWER_JOIN) for code, value in answers.items()})
+        return [*(dimension.score for dimension in result.dimensions), result.average]
 
 
 def consent_active(agency: Agency, firm: Firm) -> bool:
