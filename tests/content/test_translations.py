@@ -18,6 +18,8 @@ SHIPPED = [
     "actions-2026.2.yaml",
     "policy-examples-2026.1.yaml",
     "indicators.yaml",
+    "dma-2026.1.yaml",
+    "dma-2026.2.yaml",
 ]
 # Spanish for Spain, the variety of the EU's users: words of Latin-American Spanish that have
 # a different everyday word in Spain (left: what must not appear, in any form).
