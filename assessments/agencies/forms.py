@@ -1,14 +1,20 @@
-"""Forms of the agency side: invitations, client codes, dashboard filters."""
+"""Forms of the agency side: invitations, client codes, dashboard filters, the service log."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
+from .models import ServiceRecord
 from .selectors import DashboardFilters
 
 
@@ -65,3 +71,48 @@ class DashboardFilterForm(forms.Form):
             submitted_from=data.get("submitted_from"),
             submitted_to=data.get("submitted_to"),
         )
+
+
+class ServiceRecordForm(forms.ModelForm):
+    """A service delivered to a client: when, which kind, its hours or value, a note."""
+
+    class Meta:
+        model = ServiceRecord
+        fields = ["delivered_on", "kind", "hours", "value_eur", "note"]
+        widgets = {"delivered_on": DATE_INPUT, "note": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {
+            "hours": _("Advisor or expert hours spent with the client."),
+            "value_eur": _("The value of the service, for example its cost or the voucher's amount."),
+            "note": _("The client sees what you record here."),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name == "kind" else "form-control"
+
+    def clean_delivered_on(self) -> date:
+        day = self.cleaned_data["delivered_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Record a service once it has been delivered: this date is in the future."))
+        if day.year < 2000:
+            raise forms.ValidationError(_("Enter the date the service was delivered."))
+        return day
+
+    def clean_hours(self) -> Decimal | None:
+        hours = self.cleaned_data.get("hours")
+        if hours is not None and not Decimal("0") < hours <= Decimal("10000"):
+            raise forms.ValidationError(_("Enter the hours as a number above 0, up to 10,000."))
+        return hours
+
+    def clean_value_eur(self) -> Decimal | None:
+        value = self.cleaned_data.get("value_eur")
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("The value cannot be negative."))
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("hours") is None and data.get("value_eur") is None and not self.errors:
+            raise forms.ValidationError(_("Enter the hours spent, the service's value, or both."))
+        return data

@@ -222,3 +222,57 @@ class PortfolioExportFirm(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.export_id}: firm {self.firm_id}"
+
+
+class SupportMeasurement(models.Model):
+    """A client's assessment before an agency's support (T0) and a later one after it (T1).
+
+    The European Digital Innovation Hubs measure each client with the DMA before support and
+    after it; an advisor marks which of the client's submitted assessments are those. One pair
+    per agency and client: marking a new T0 starts over. The firm sees the marks under "Sharing".
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="measurements")
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="support_measurements")
+    t0 = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="+")
+    t0_marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    t0_marked_at = models.DateTimeField()
+    t1 = models.ForeignKey(Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    t1_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    t1_marked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "firm"], name="one_measurement_per_client")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} / {self.firm}: T0 {self.t0_id}, T1 {self.t1_id}"
+
+
+class ServiceRecord(models.Model):
+    """A service an agency delivered to a client, as the EDIH reporting counts them."""
+
+    class Kind(models.TextChoices):
+        # The four service categories of the European Digital Innovation Hubs.
+        TEST_BEFORE_INVEST = "test_before_invest", _("Test before invest")
+        SKILLS_TRAINING = "skills_training", _("Skills and training")
+        INVESTMENT_SUPPORT = "investment_support", _("Support to find investments")
+        ECOSYSTEM = "ecosystem", _("Innovation ecosystem and networking")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="services")
+    firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="services_received")
+    delivered_on = models.DateField(_("date"))
+    kind = models.CharField(_("kind of service"), max_length=20, choices=Kind.choices)
+    hours = models.DecimalField(_("hours"), max_digits=7, decimal_places=1, null=True, blank=True)
+    value_eur = models.DecimalField(_("value (EUR)"), max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("note"), max_length=1000, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-delivered_on", "-id"]
+        indexes = [models.Index(fields=["agency", "firm", "-delivered_on"], name="service_agency_firm_day")]
+
+    def __str__(self) -> str:
+        return f"{self.delivered_on} {self.agency} → {self.firm}: {self.kind}"

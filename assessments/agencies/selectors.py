@@ -18,14 +18,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from assessments.firm_summaries import ANSWER_JOIN
-from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic
-from assessments.selectors import is_published, released_quartiles
+from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic, PillarScore
+from assessments.selectors import dma_view_for, is_published, released_quartiles
 from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.dma import dma_scores
 from questionnaires.loader import KNOWN_PILLARS
@@ -36,7 +37,16 @@ from readiness import two_factor
 from readiness.models import User
 
 from .consent import consent_version
-from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
+from .models import (
+    AccessLogEntry,
+    Agency,
+    AgencyConsent,
+    AgencyMember,
+    Invitation,
+    PortfolioExport,
+    ServiceRecord,
+    SupportMeasurement,
+)
 
 CLIENT_SORTS = {
     "name": ("name", "id"),
@@ -400,17 +410,28 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         "questionnaire_version", "overall_score", "overall_level",
         *(f"score_{code}" for code in pillar_codes),
         *(f"dma_{code}" for code in DMA_DIMENSIONS), "dma_average",
+        "t0_assessment_id", "t1_assessment_id", "services_count", "services_hours", "services_value_eur",
         *question_codes,
     ]  # fmt: skip
     columns = (
         "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
         "latest_version", "latest_score", "latest_level", "latest_answers__answers", "summary__latest__version_id",
+        "t0_id", "t1_id", "services_count", "services_hours", "services_value",
         *(f"summary__latest_{code}" for code in pillar_codes),
     )  # fmt: skip
+    measurement = SupportMeasurement.objects.filter(agency=agency, firm=OuterRef("pk"))
+    services = ServiceRecord.objects.filter(agency=agency, firm=OuterRef("pk")).order_by().values("firm")
     firms = (
         clients(agency, filters)
         .filter(latest_id__isnull=False)
-        .annotate(latest_version=F("summary__latest__version__label"))
+        .annotate(
+            latest_version=F("summary__latest__version__label"),
+            t0_id=Subquery(measurement.values("t0_id")[:1]),
+            t1_id=Subquery(measurement.values("t1_id")[:1]),
+            services_count=Coalesce(Subquery(services.annotate(n=Count("pk")).values("n")), 0),
+            services_hours=Subquery(services.annotate(total=Sum("hours")).values("total")),
+            services_value=Subquery(services.annotate(total=Sum("value_eur")).values("total")),
+        )
         .order_by("latest_id")
         .values_list(*columns)
     )
@@ -431,13 +452,14 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
             level,
             *rest,
         ) in firms.iterator(chunk_size=EXPORT_CHUNK):
-            answers, version_id, *scores = rest
+            answers, version_id, t0, t1, service_count, hours, value, *scores = rest
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
                 submitted.isoformat() if submitted else "", version or "",
                 score, level,
                 *scores,
                 *dma_of(version_id, version, answers),
+                t0, t1, service_count, hours, value,
                 *map(answers.get, question_codes),
             ]  # fmt: skip
 
@@ -477,3 +499,89 @@ class _DmaColumns:
 
 def consent_active(agency: Agency, firm: Firm) -> bool:
     return AgencyConsent.objects.in_force().filter(agency=agency, firm=firm).exists()
+
+
+# --- Before and after support, and the service log -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    code: str
+    title: str
+    before: float | None
+    after: float | None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.before is None or self.after is None else round(self.after - self.before, 1)
+
+
+@dataclass(frozen=True)
+class Measurement:
+    t0: Assessment
+    t1: Assessment | None
+    pillars: list[ChangeRow]  # overall first
+    dma: list[ChangeRow]  # the six dimensions, then the DMA average; [] without a mapping
+    versions_differ: bool
+
+
+def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
+    """The client's T0 and T1 for this agency, and the change per pillar and per DMA dimension."""
+    marked = SupportMeasurement.objects.filter(agency=agency, firm=firm).select_related("t0__version", "t1__version")
+    measurement = marked.first()
+    if measurement is None:
+        return None
+    t0, t1 = measurement.t0, measurement.t1
+    scores = {
+        (row["assessment_id"], row["pillar_code"]): row["score"]
+        for row in PillarScore.objects.filter(assessment__in=[a for a in (t0, t1) if a]).values(
+            "assessment_id", "pillar_code", "score"
+        )
+    }
+    pillars = [ChangeRow("overall", str(gettext("Overall")), t0.overall_score, t1.overall_score if t1 else None)]
+    pillars += [
+        ChangeRow(code, title, scores.get((t0.pk, code)), scores.get((t1.pk, code)) if t1 else None)
+        for code, title in pillar_titles_of_latest_version()
+    ]
+    before, after = dma_view_for(t0), (dma_view_for(t1) if t1 else None)
+    dma: list[ChangeRow] = []
+    if before is not None:
+        later = {row.code: row.score for row in after.rows} if after else {}
+        dma = [ChangeRow(row.code, row.title, row.score, later.get(row.code)) for row in before.rows]
+        dma.append(ChangeRow("average", str(gettext("DMA average")), before.average, after.average if after else None))
+    return Measurement(
+        t0=t0, t1=t1, pillars=pillars, dma=dma, versions_differ=bool(t1) and t0.version_id != t1.version_id
+    )
+
+
+def client_services(agency: Agency, firm: Firm) -> QuerySet[ServiceRecord]:
+    return ServiceRecord.objects.filter(agency=agency, firm=firm).select_related("recorded_by")
+
+
+def records_about(firm: Firm) -> tuple[QuerySet[SupportMeasurement], QuerySet[ServiceRecord]]:
+    """What agencies have recorded about the firm (T0/T1 marks, services), for the firm to see."""
+    marks = SupportMeasurement.objects.filter(firm=firm).select_related("agency", "t0", "t1").order_by("agency__name")
+    services = ServiceRecord.objects.filter(firm=firm).select_related("agency").order_by("-delivered_on", "-id")
+    return marks, services
+
+
+SERVICE_EXPORT_HEADER = ["firm_id", "firm_name", "delivered_on", "kind", "hours", "value_eur", "note", "recorded_by"]
+
+
+def service_export_rows(agency: Agency) -> Iterator[list[Any]]:
+    """The service log of the agency's consenting clients, oldest first, one row per service."""
+    records = (
+        ServiceRecord.objects.filter(agency=agency, firm__in=_clients(agency))
+        .order_by("delivered_on", "id")
+        .values_list(
+            "firm_id", "firm__name", "delivered_on", "kind", "hours", "value_eur", "note", "recorded_by__email"
+        )
+    )
+    for firm_id, name, day, kind, hours, value, note, by in records.iterator(chunk_size=EXPORT_CHUNK):
+        yield [firm_id, name, day.isoformat(), kind, hours, value, note, by or ""]
+
+
+def service_export_firms(agency: Agency) -> QuerySet[Firm, tuple[int, int | None]]:
+    """The firms a service-log export holds, with their latest assessment, for the access log."""
+    firms = _clients(agency).filter(services_received__agency=agency).distinct()
+    return firms.values_list("pk", "summary__latest_id")

@@ -21,12 +21,21 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments.models import Firm, Membership
+from assessments.models import Assessment, Firm, Membership
 from readiness.models import User
 
 from . import access_log, export_files, selectors
 from .consent import consent_version
-from .models import AccessLogEntry, Agency, AgencyConsent, AgencyMember, Invitation, PortfolioExport
+from .models import (
+    AccessLogEntry,
+    Agency,
+    AgencyConsent,
+    AgencyMember,
+    Invitation,
+    PortfolioExport,
+    ServiceRecord,
+    SupportMeasurement,
+)
 from .selectors import DashboardFilters
 from .tasks import build_pdf_zip
 
@@ -262,8 +271,76 @@ def portfolio_export(*, member: AgencyMember, filters: DashboardFilters) -> tupl
     return selectors.export_rows(member.agency, filters)
 
 
+def service_log_export(*, member: AgencyMember) -> Iterator[list[Any]]:
+    """The rows of the service-log export; the firms it holds are told first, as for any export."""
+    access_log.access_log_record_many(
+        agency=member.agency,
+        user=member.user,
+        firms=list(selectors.service_export_firms(member.agency)),
+        action=AccessLogEntry.Action.EXPORTED,
+    )
+    return selectors.service_export_rows(member.agency)
+
+
 def pdf_zip_request(*, agency: Agency, user: User, language: str) -> PortfolioExport:
     """Record the request and queue the job once the record is committed (the worker reads it)."""
     export = PortfolioExport.objects.create(agency=agency, requested_by=user, language=language)
     transaction.on_commit(lambda: build_pdf_zip.enqueue(export.pk))
     return export
+
+
+# --- Before and after support (T0, T1) and the service log ------------------------------------
+
+
+class MeasurementError(Exception):
+    """A T0/T1 mark that breaks the rules; the message is for the advisor."""
+
+
+def measurement_mark(*, member: AgencyMember, assessment: Assessment, which: str) -> SupportMeasurement:
+    """Mark a consenting client's submitted assessment as its T0 or its T1 for this agency.
+
+    T0 starts a measurement (replacing an earlier one); T1 needs a T0 of the same firm and a
+    later submission. The caller found ``assessment`` through ``selectors.client_assessment``,
+    so it is a submitted assessment of a client that consents.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        current = (
+            SupportMeasurement.objects.select_for_update()
+            .select_related("t0")
+            .filter(agency=member.agency, firm=assessment.firm)
+            .first()
+        )
+        if which == "t0":
+            values = {"t0": assessment, "t0_marked_by": member.user, "t0_marked_at": now}
+            values |= {"t1": None, "t1_marked_by": None, "t1_marked_at": None}
+            measurement, _created = SupportMeasurement.objects.update_or_create(
+                agency=member.agency, firm=assessment.firm, defaults=values
+            )
+            return measurement
+        if which != "t1":
+            raise MeasurementError(_("Choose T0 or T1."))
+        if current is None:
+            raise MeasurementError(_("Mark the assessment before support (T0) first."))
+        if assessment.submitted_at <= current.t0.submitted_at:
+            raise MeasurementError(
+                _("The assessment after support (T1) must be submitted after the one before it (T0).")
+            )
+        current.t1, current.t1_marked_by, current.t1_marked_at = assessment, member.user, now
+        current.save(update_fields=["t1", "t1_marked_by", "t1_marked_at"])
+        return current
+
+
+def measurement_clear(*, member: AgencyMember, firm: Firm) -> bool:
+    deleted, _rows = SupportMeasurement.objects.filter(agency=member.agency, firm=firm).delete()
+    return bool(deleted)
+
+
+def service_record_add(*, member: AgencyMember, firm: Firm, values: dict[str, Any]) -> ServiceRecord:
+    """Record a service delivered to a consenting client (``values`` from ``ServiceRecordForm``)."""
+    return ServiceRecord.objects.create(agency=member.agency, firm=firm, recorded_by=member.user, **values)
+
+
+def service_record_delete(*, member: AgencyMember, record_id: int, firm: Firm) -> bool:
+    deleted, _rows = ServiceRecord.objects.filter(agency=member.agency, firm=firm, pk=record_id).delete()
+    return bool(deleted)

@@ -31,6 +31,17 @@ urlpatterns = [
     ),
     path("agency/<id:agency_id>/clients/<id:firm_id>/", views.agency_client, name="agency_client"),
     path(
+        "agency/<id:agency_id>/clients/<id:firm_id>/measurement/",
+        views.agency_client_measurement,
+        name="agency_client_measurement",
+    ),
+    path("agency/<id:agency_id>/clients/<id:firm_id>/services/", views.agency_service_add, name="agency_service_add"),
+    path(
+        "agency/<id:agency_id>/clients/<id:firm_id>/services/<id:record_id>/delete/",
+        views.agency_service_delete,
+        name="agency_service_delete",
+    ),
+    path(
         "agency/<id:agency_id>/assessments/<id:assessment_id>/results/",
         views.agency_client_results,
         name="agency_client_results",
@@ -42,6 +53,7 @@ urlpatterns = [
     ),
     path("agency/<id:agency_id>/export.csv", views.agency_export_csv, name="agency_export_csv"),
     path("agency/<id:agency_id>/export.xlsx", views.agency_export_xlsx, name="agency_export_xlsx"),
+    path("agency/<id:agency_id>/services.csv", views.agency_services_csv, name="agency_services_csv"),
     path("agency/<id:agency_id>/action-plans/", views.agency_pdf_zip, name="agency_pdf_zip"),
     path("agency/<id:agency_id>/exports/<id:export_id>/", views.agency_export, name="agency_export"),
 ]

@@ -27,6 +27,7 @@ from assessments import pdf
 from assessments import selectors as firm_selectors
 from assessments.charts import spec as charts
 from assessments.charts.plotly_figures import plotly_figure
+from assessments.models import Firm
 from assessments.pages import results_page_html
 from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
@@ -34,7 +35,7 @@ from readiness import two_factor
 
 from . import access_log, exports, selectors, services
 from .consent import consent_version, consent_wording
-from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm
+from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm, ServiceRecordForm
 from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
 
 CLIENTS_PER_PAGE = 25
@@ -176,16 +177,86 @@ def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: in
 @require_GET
 def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
     member, firm = selectors.client_firm(request.user, agency_id, firm_id)
+    return _client_page(request, member, firm, ServiceRecordForm())
+
+
+def _client_page(
+    request: HttpRequest, member: AgencyMember, firm: Firm, service_form: ServiceRecordForm
+) -> HttpResponse:
     history = list(selectors.client_history(firm))  # newest first
     latest = history[0].pk if history else None
     access_log.access_log_record_many(
         agency=member.agency, user=request.user, firms=[(firm.pk, latest)], action=AccessLogEntry.Action.VIEWED_CLIENT
     )
-    return render(
-        request,
-        "agencies/client.html",
-        {"agency": member.agency, "firm": firm, "history": history},
-    )
+    measurement = selectors.client_measurement(member.agency, firm)
+    context = {
+        "agency": member.agency,
+        "firm": firm,
+        "history": history,
+        "measurement": measurement,
+        "measurement_tables": [
+            (title, rows)
+            for title, rows in ((_("Pillars"), measurement.pillars), (_("DMA dimensions"), measurement.dma))
+            if rows
+        ]
+        if measurement
+        else [],
+        "services": selectors.client_services(member.agency, firm),
+        "service_form": service_form,
+    }
+    return render(request, "agencies/client.html", context, status=400 if service_form.errors else 200)
+
+
+@login_required
+@require_POST
+def agency_client_measurement(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
+    """Mark one of the client's submitted assessments as its T0 or its T1, or clear the marks."""
+    member, firm = selectors.client_firm(request.user, agency_id, firm_id)
+    if request.POST.get("which") == "clear":
+        services.measurement_clear(member=member, firm=firm)
+        messages.success(request, _("The before and after marks are cleared."))
+        return redirect("agencies:agency_client", agency_id=agency_id, firm_id=firm_id)
+    try:
+        assessment_id = int(request.POST.get("assessment", ""))
+    except ValueError:
+        raise Http404("No such assessment.") from None
+    _member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
+    if assessment.firm_id != firm.pk:
+        raise Http404("No such assessment.")
+    try:
+        services.measurement_mark(member=member, assessment=assessment, which=request.POST.get("which", ""))
+    except services.MeasurementError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Marked."))
+    return redirect("agencies:agency_client", agency_id=agency_id, firm_id=firm_id)
+
+
+@login_required
+@require_POST
+def agency_service_add(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
+    member, firm = selectors.client_firm(request.user, agency_id, firm_id)
+    form = ServiceRecordForm(request.POST)
+    if not form.is_valid():
+        return _client_page(request, member, firm, form)
+    services.service_record_add(member=member, firm=firm, values=form.cleaned_data)
+    messages.success(request, _("The service is recorded. The client sees it under Sharing."))
+    return redirect(reverse("agencies:agency_client", args=[agency_id, firm_id]) + "#services")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_service_delete(request: HttpRequest, agency_id: int, firm_id: int, record_id: int) -> HttpResponse:
+    """Delete a service record, after a confirmation."""
+    member, firm = selectors.client_firm(request.user, agency_id, firm_id)
+    record = selectors.client_services(member.agency, firm).filter(pk=record_id).first()
+    if record is None:
+        raise Http404("No such service record.")
+    if request.method == "POST":
+        services.service_record_delete(member=member, record_id=record.pk, firm=firm)
+        messages.success(request, _("The service record is deleted."))
+        return redirect(reverse("agencies:agency_client", args=[agency_id, firm_id]) + "#services")
+    return render(request, "agencies/service_delete.html", {"agency": member.agency, "firm": firm, "record": record})
 
 
 @login_required
@@ -244,6 +315,30 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
             yield "".join([writer.writerow(row) for row in batch])  # a few hundred rows a chunk, not one
 
     name = _export_name(member.agency, "csv")
+    return StreamingHttpResponse(
+        lines(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@login_required
+@require_GET
+def agency_services_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
+    """The service log of the consenting clients, one row per service (for EDIH reporting)."""
+    member = selectors.agency_member(request.user, agency_id)
+    rows = services.service_log_export(member=member)
+    writer = csv.writer(_Echo())
+    free_text = [selectors.SERVICE_EXPORT_HEADER.index(name) for name in ("firm_name", "note")]
+
+    def lines() -> Iterator[str]:
+        yield writer.writerow(selectors.SERVICE_EXPORT_HEADER)
+        for row in rows:
+            for index in free_text:
+                row[index] = spreadsheet_safe(row[index])
+            yield writer.writerow(row)
+
+    name = _export_name(member.agency, "csv").replace(".csv", "-services.csv")
     return StreamingHttpResponse(
         lines(),
         content_type="text/csv; charset=utf-8",
@@ -358,6 +453,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
     log = Paginator(selectors.access_log_by_advisor_and_day(firm), 20).get_page(request.GET.get("page"))
     actions = dict(AccessLogEntry.Action.choices)
     log_rows = [{**group, "what": actions.get(group["action"], group["action"])} for group in log]
+    marks, services_received = selectors.records_about(firm)
     return render(
         request,
         "agencies/sharing.html",
@@ -368,6 +464,8 @@ def sharing(request: HttpRequest) -> HttpResponse:
             "log": log,
             "log_rows": log_rows,
             "form": form,
+            "marks": marks,
+            "services": services_received,
         },
     )
 
