@@ -177,7 +177,7 @@ def agency_code_withdraw(request: HttpRequest, agency_id: int, invitation_id: in
 @require_GET
 def agency_client(request: HttpRequest, agency_id: int, firm_id: int) -> HttpResponse:
     member, firm = selectors.client_firm(request.user, agency_id, firm_id)
-    return _client_page(request, member, firm, ServiceRecordForm())
+    return _client_page(request, member, firm, ServiceRecordForm(initial={"delivered_on": timezone.localdate()}))
 
 
 def _client_page(
