@@ -68,7 +68,39 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # The agencies' read-only API (assessments/agencies/api): keys, cursor pages, its OpenAPI schema and docs.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
+
+REST_FRAMEWORK = {
+    # Agency keys only: the API never reads the session, so a signed-in browser cannot be made to call it.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["assessments.agencies.api.auth.AgencyKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["assessments.agencies.api.auth.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["assessments.agencies.api.auth.KeyRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Readiness agency API",
+    "DESCRIPTION": (
+        "Read-only access for a business-support agency to its consenting clients: their assessments with "
+        "pillar and EU DMA scores, before/after (T0/T1) pairs and the service log. Send the agency's key as "
+        "'Authorization: Bearer <key>'. Lists are cursor-paginated: follow 'next'."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",  # Swagger UI from the drf-spectacular-sidecar package: no CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Calls per minute and API key, counted in the database (assessments.agencies.api.auth.KeyRateThrottle).
+API_CALLS_PER_MINUTE = int(os.environ.get("READINESS_API_CALLS_PER_MINUTE", "120"))
 
 # Background work (the ZIP of all clients' action plans): Django's tasks framework with the
 # database-backed queue; `manage.py db_worker` runs the jobs (`make run` starts one).

@@ -32,4 +32,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", views.set_language, name="set_language"),  # the switcher in the menu
     path("admin/", admin.site.urls),
+    path("api/v1/", include("assessments.agencies.api.urls")),  # agencies' read-only API
 ]

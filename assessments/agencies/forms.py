@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
-from .models import ServiceRecord
+from .models import ApiToken, ServiceRecord
 from .selectors import DashboardFilters
 
 
@@ -35,7 +35,7 @@ class CodeEntryForm(forms.Form):
     code = forms.CharField(label=_("Code from your agency"), max_length=30)
 
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what type="date" reads, in every language
 
 
 def _blank(choices: list[tuple[str, str]], label: str) -> list[tuple[str, str]]:
@@ -116,3 +116,18 @@ class ServiceRecordForm(forms.ModelForm):
         if data.get("hours") is None and data.get("value_eur") is None and not self.errors:
             raise forms.ValidationError(_("Enter the hours spent, the service's value, or both."))
         return data
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the key is for, for example: the hub's reporting system."),
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may read"),
+        choices=ApiToken.Scope.choices,
+        initial=list(ApiToken.Scope.values),
+        widget=forms.CheckboxSelectMultiple,
+    )

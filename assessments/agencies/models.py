@@ -149,6 +149,7 @@ class AccessLogEntry(models.Model):
         EXPORTED = "exported", _("exported the scores and answers (CSV or Excel)")
         ZIPPED = "zipped_plan", _("put the action plan in a ZIP of all clients' plans")
         LISTED = "listed", _("saw the scores in the list of clients")
+        API = "api", _("read them through the agency's API")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="access_log")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -276,3 +277,59 @@ class ServiceRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivered_on} {self.agency} → {self.firm}: {self.kind}"
+
+
+class ApiToken(models.Model):
+    """A key to the agency's read-only API (``/api/v1/``), made and revoked by its admin.
+
+    Shown once when made; only its SHA-256 is stored, so a leaked database gives no working key.
+    ``scopes`` lists what it may read (``Scope``); every call is recorded (``ApiCall``).
+    """
+
+    class Scope(models.TextChoices):
+        CLIENTS = "clients", _("Consenting clients and their latest scores")
+        ASSESSMENTS = "assessments", _("Clients' submitted assessments, with pillar and DMA scores")
+        MEASUREMENTS = "measurements", _("Before and after support (T0/T1)")
+        SERVICES = "services", _("The service log")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(max_length=12)  # the key's first characters: how people tell keys apart
+    key_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["revoked_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.name} ({self.prefix}…)"
+
+    def scope_labels(self) -> list[str]:
+        labels = dict(self.Scope.choices)
+        return [str(labels[scope]) for scope in self.scopes if scope in labels]
+
+
+class ApiCall(models.Model):
+    """One call made with an agency's API key: what was asked, the answer's status, how many
+    clients it reached. The rate limit counts these rows, so it holds across processes."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="calls")
+    at = models.DateTimeField(auto_now_add=True)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=300)
+    status = models.PositiveSmallIntegerField()
+    firms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["token", "-at"], name="api_call_token_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"

@@ -42,6 +42,7 @@ from .models import (
     Agency,
     AgencyConsent,
     AgencyMember,
+    ApiToken,
     Invitation,
     PortfolioExport,
     ServiceRecord,
@@ -585,3 +586,29 @@ def service_export_firms(agency: Agency) -> QuerySet[Firm, tuple[int, int | None
     """The firms a service-log export holds, with their latest assessment, for the access log."""
     firms = _clients(agency).filter(services_received__agency=agency).distinct()
     return firms.values_list("pk", "summary__latest_id")
+
+
+def api_clients(agency: Agency) -> QuerySet[Firm]:
+    """The agency's consenting clients as the API lists them: profile, since when they consent,
+    and their latest assessment's figures from the summary row."""
+    consent = AgencyConsent.objects.in_force().filter(agency=agency, firm=OuterRef("pk")).order_by("-granted_at")
+    return _clients(agency).annotate(
+        consent_since=Subquery(consent.values("granted_at")[:1]),
+        latest_assessment_id=F("summary__latest_id"),
+        latest_submitted_at=F("summary__latest_submitted_at"),
+        latest_score=F("summary__latest_score"),
+        latest_level=F("summary__latest_level"),
+        questionnaire_version=F("summary__latest__version__label"),
+    )
+
+
+def agency_admin(user: User, agency_id: int) -> AgencyMember:
+    """The user's membership of the agency if they are its admin; else 404."""
+    member = agency_member(user, agency_id)
+    if member.role != AgencyMember.Role.ADMIN:
+        raise Http404("Only the agency's admin manages this.")
+    return member
+
+
+def api_keys(agency: Agency) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(agency=agency).select_related("created_by", "revoked_by")

@@ -31,6 +31,7 @@ from .models import (
     Agency,
     AgencyConsent,
     AgencyMember,
+    ApiToken,
     Invitation,
     PortfolioExport,
     ServiceRecord,
@@ -344,3 +345,37 @@ def service_record_add(*, member: AgencyMember, firm: Firm, values: dict[str, An
 def service_record_delete(*, member: AgencyMember, record_id: int, firm: Firm) -> bool:
     deleted, _rows = ServiceRecord.objects.filter(agency=member.agency, firm=firm, pk=record_id).delete()
     return bool(deleted)
+
+
+# --- API keys ---------------------------------------------------------------------------------
+
+
+def api_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    token: ApiToken
+    key: str  # shown once, never stored
+
+
+def api_key_create(*, member: AgencyMember, name: str, scopes: list[str]) -> NewApiKey:
+    """A new key for the agency's API (admins only: the caller checks the role)."""
+    key = "rdy_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        agency=member.agency,
+        name=name,
+        prefix=key[:10],
+        key_hash=api_key_hash(key),
+        scopes=[scope for scope in ApiToken.Scope.values if scope in scopes],
+        created_by=member.user,
+    )
+    return NewApiKey(token=token, key=key)
+
+
+def api_key_revoke(*, member: AgencyMember, token: ApiToken) -> None:
+    """The key stops working at once: the next call with it is refused."""
+    ApiToken.objects.filter(pk=token.pk, agency=member.agency, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=member.user
+    )

@@ -54,6 +54,8 @@ urlpatterns = [
     path("agency/<id:agency_id>/export.csv", views.agency_export_csv, name="agency_export_csv"),
     path("agency/<id:agency_id>/export.xlsx", views.agency_export_xlsx, name="agency_export_xlsx"),
     path("agency/<id:agency_id>/services.csv", views.agency_services_csv, name="agency_services_csv"),
+    path("agency/<id:agency_id>/api/", views.agency_api_keys, name="agency_api_keys"),
+    path("agency/<id:agency_id>/api/<id:token_id>/revoke/", views.agency_api_key_revoke, name="agency_api_key_revoke"),
     path("agency/<id:agency_id>/action-plans/", views.agency_pdf_zip, name="agency_pdf_zip"),
     path("agency/<id:agency_id>/exports/<id:export_id>/", views.agency_export, name="agency_export"),
 ]

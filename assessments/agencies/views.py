@@ -35,7 +35,14 @@ from readiness import two_factor
 
 from . import access_log, exports, selectors, services
 from .consent import consent_version, consent_wording
-from .forms import ClientCodeForm, CodeEntryForm, DashboardFilterForm, InvitationForm, ServiceRecordForm
+from .forms import (
+    ApiKeyForm,
+    ClientCodeForm,
+    CodeEntryForm,
+    DashboardFilterForm,
+    InvitationForm,
+    ServiceRecordForm,
+)
 from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
 
 CLIENTS_PER_PAGE = 25
@@ -511,3 +518,33 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
             )
         return redirect("agencies:sharing")
     return render(request, "agencies/consent_revoke.html", {"consent": consent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_api_keys(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """The admin's page for API keys: make one (shown once), see when each was last used."""
+    member = selectors.agency_admin(request.user, agency_id)
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        new_key = services.api_key_create(
+            member=member, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
+        ).key
+        form = ApiKeyForm()
+    context = {"agency": member.agency, "keys": selectors.api_keys(member.agency), "form": form, "new_key": new_key}
+    return render(request, "agencies/api_keys.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_api_key_revoke(request: HttpRequest, agency_id: int, token_id: int) -> HttpResponse:
+    member = selectors.agency_admin(request.user, agency_id)
+    token = selectors.api_keys(member.agency).filter(pk=token_id, revoked_at__isnull=True).first()
+    if token is None:
+        raise Http404("No such key.")
+    if request.method == "POST":
+        services.api_key_revoke(member=member, token=token)
+        messages.success(request, _("The key %(prefix)s… no longer works.") % {"prefix": token.prefix})
+        return redirect("agencies:agency_api_keys", agency_id=agency_id)
+    return render(request, "agencies/api_key_revoke.html", {"agency": member.agency, "token": token})
