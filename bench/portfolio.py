@@ -235,6 +235,46 @@ def measure_csv(agency_id: int, admin_id: int) -> dict[str, object]:
     return {"csv_all": export_figures(""), "csv_fifth": export_figures("?country=IT")}
 
 
+def measure_api(agency_id: int) -> dict[str, object]:
+    """Every client of the agency listed through the API with one key, following the cursor
+    pages of 1,000 (the largest page a key may ask for), as a reporting system would."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.agencies.models import AgencyMember
+    from assessments.agencies.services import api_key_create
+
+    settings.API_CALLS_PER_MINUTE = 10**6  # the limit is tested elsewhere; here, the listing's speed
+    admin = AgencyMember.objects.filter(agency_id=agency_id, role=AgencyMember.Role.ADMIN).first()
+    key = api_key_create(member=admin, name="bench", scopes=["clients"]).key
+    client = Client(headers={"Authorization": f"Bearer {key}", "Host": "127.0.0.1"})
+
+    def list_all() -> tuple[float, int, int, int]:
+        url, listed, calls = "/api/v1/clients/?page_size=1000", 0, 0
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            while url:
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.status_code)
+                body = response.json()
+                listed, calls = listed + len(body["results"]), calls + 1
+                url = body["next"]
+            elapsed = time.perf_counter() - started
+        return elapsed, listed, calls, len(queries)
+
+    list_all()  # warm
+    runs = [list_all() for _ in range(CSV_RUNS)]
+    _elapsed, listed, calls, queries = runs[0]
+    return {
+        "api_list_s": round(statistics.median(run[0] for run in runs), 3),
+        "api_listed": listed,
+        "api_calls": calls,
+        "api_queries_per_call": round(queries / calls, 1),
+    }
+
+
 def main() -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "readiness.settings")
@@ -262,6 +302,7 @@ def main() -> None:
         ],
         "csv_clients": sizes[0],
         **measure_csv(*agencies[0]),
+        **measure_api(agencies[0][0]),
     }
     print(json.dumps(report))
 

@@ -58,6 +58,7 @@ PORTFOLIO_SIZES = sorted(int(n) for n in os.environ.get("BENCH_CLIENTS", "10000,
 DASHBOARD_BUDGET_S = 0.3
 DASHBOARD_GROWTH_LIMIT = 3.0  # the largest portfolio's dashboard at most this many times slower
 CSV_BUDGET_S = 1.5
+API_LIST_BUDGET_S = 1.0  # every client of the smallest portfolio listed through the API (issue 17)
 # The mixed load (bench/mixed_load.py): firms answering while advisors watch dashboards.
 MIXED_FIXTURE_SCRIPT = BENCH_DIR / "mixed_fixture.py"
 MIXED_MAX_USERS = int(os.environ.get("BENCH_MIXED_MAX_USERS", "320"))
@@ -724,6 +725,11 @@ def portfolio_lines(p: Mapping[str, Any]) -> str:
         f"{csv_fifth['peak_memory_mb']} MB)   "
         f"(budget <= {CSV_BUDGET_S:.1f} s: {'OK' if p['csv_budget_ok'] else 'FAIL'})"
     )
+    lines.append(
+        f"API, every client listed ({p['api_listed']:,} clients, {p['api_calls']} calls of 1,000, in-process): "
+        f"{p['api_list_s']:.2f} s, {p['api_queries_per_call']} queries a call   "
+        f"(budget <= {API_LIST_BUDGET_S:.1f} s: {'OK' if p['api_budget_ok'] else 'FAIL'})"
+    )
     return "\n".join(lines)
 
 
@@ -735,6 +741,7 @@ def portfolio_verdicts(p: dict[str, Any]) -> dict[str, Any]:
         p["dashboard_growth"] <= DASHBOARD_GROWTH_LIMIT and large["dashboard_queries"] == small["dashboard_queries"]
     )
     p["csv_budget_ok"] = p["csv_all"]["seconds"] <= CSV_BUDGET_S
+    p["api_budget_ok"] = p["api_list_s"] <= API_LIST_BUDGET_S
     return p
 
 
@@ -882,6 +889,8 @@ def main() -> int:
         problems.append(f"agency dashboard over {DASHBOARD_BUDGET_S:.1f} s")
     if not portfolio["dashboard_growth_ok"]:
         problems.append(f"agency dashboard {portfolio['dashboard_growth']:.2f}x slower at the largest portfolio")
+    if not portfolio["api_budget_ok"]:
+        problems.append(f"API listing {portfolio['api_list_s']:.2f} s over {API_LIST_BUDGET_S:.1f} s")
     if not portfolio["csv_budget_ok"]:
         problems.append(f"CSV export {portfolio['csv_all']['seconds']:.2f} s over {CSV_BUDGET_S:.1f} s")
     if not mixed["users_held"]:

@@ -89,7 +89,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read-only access for a business-support agency to its consenting clients: their assessments with "
         "pillar and EU DMA scores, before/after (T0/T1) pairs and the service log. Send the agency's key as "
-        "'Authorization: Bearer <key>'. Lists are cursor-paginated: follow 'next'."
+        "'Authorization: Bearer YOUR-KEY'. Lists are cursor-paginated: follow 'next'."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
