@@ -18,14 +18,23 @@ from assessments.consent_texts import text_version
 CONSENT_TERMS = (
     _(
         "The advisors of %(agency)s can see your firm's profile and your submitted assessments: answers, "
-        "scores, comparisons and action plans, including past and future ones."
+        "scores (also on the EU Digital Maturity Assessment's dimensions), comparisons and action plans, "
+        "including past and future ones."
     ),
-    _("They cannot change anything, and they do not see assessments in progress."),
     _(
-        "You can see each time an advisor opens your client page, your results or your action plan, or "
-        "exports data that includes your firm."
+        "They can export these to spreadsheet files, and the agency's own systems can read them through its "
+        "read-only API, with keys the agency controls."
     ),
-    _("You can stop sharing at any time under “Sharing”; access ends at once."),
+    _(
+        "They can mark which of your assessments came before and after their support, and record the services "
+        "they delivered to you; you see both under “Sharing”."
+    ),
+    _("They cannot change your answers, and they do not see assessments in progress."),
+    _(
+        "You can see each time an advisor opens your client page, your results or your action plan, and each "
+        "export or API call that includes your firm."
+    ),
+    _("You can stop sharing at any time under “Sharing”; access ends at once, for exports and the API too."),
 )
 CONSENT_AGREEMENT = _("I agree, on behalf of %(firm)s, to share our assessments with %(agency)s as described above.")
 

@@ -19,7 +19,7 @@ from assessments.models import Firm
 from assessments.personal_data import iso_or_none
 from readiness.models import User
 
-from .models import AccessLogEntry, AgencyConsent, AgencyMember
+from .models import AccessLogEntry, AgencyConsent, AgencyMember, ServiceRecord, SupportMeasurement
 from .selectors import agency_memberships_of, consents_to_renew
 
 
@@ -45,6 +45,35 @@ def _access_log_records(firm: Firm) -> list[dict[str, Any]]:
             "assessment_id": entry.assessment_id,
         }
         for entry in AccessLogEntry.objects.filter(firm=firm).select_related("agency", "user").order_by("at")
+    ]
+
+
+def _measurement_records(firm: Firm) -> list[dict[str, Any]]:
+    marks = SupportMeasurement.objects.filter(firm=firm).select_related("agency").order_by("t0_marked_at")
+    return [
+        {
+            "agency": mark.agency.name,
+            "t0_assessment_id": mark.t0_id,
+            "t0_marked_at": iso_or_none(mark.t0_marked_at),
+            "t1_assessment_id": mark.t1_id,
+            "t1_marked_at": iso_or_none(mark.t1_marked_at),
+        }
+        for mark in marks
+    ]
+
+
+def _service_records(firm: Firm) -> list[dict[str, Any]]:
+    records = ServiceRecord.objects.filter(firm=firm).select_related("agency").order_by("delivered_on", "id")
+    return [
+        {
+            "agency": record.agency.name,
+            "delivered_on": record.delivered_on.isoformat(),
+            "kind": record.kind,
+            "hours": str(record.hours) if record.hours is not None else None,
+            "value_eur": str(record.value_eur) if record.value_eur is not None else None,
+            "note": record.note,
+        }
+        for record in records
     ]
 
 
@@ -81,6 +110,18 @@ def register() -> None:
     plugins.firm_data_section_register(
         plugins.FirmDataSection(
             "advisor_access_log", ("at", "agency", "advisor", "action", "assessment_id"), _access_log_records
+        )
+    )
+    plugins.firm_data_section_register(
+        plugins.FirmDataSection(
+            "agency_before_after_marks",
+            ("agency", "t0_assessment_id", "t0_marked_at", "t1_assessment_id", "t1_marked_at"),
+            _measurement_records,
+        )
+    )
+    plugins.firm_data_section_register(
+        plugins.FirmDataSection(
+            "agency_services", ("agency", "delivered_on", "kind", "hours", "value_eur", "note"), _service_records
         )
     )
     plugins.other_home_register("agencies", _agency_home)

@@ -218,3 +218,17 @@ def test_exports_carry_the_marks_and_the_services_and_tell_the_firm(world) -> No
     agency_services.consent_revoke(consent=world["consent"], user=firm.memberships.get().user)
     response = world["advisor"].get(reverse("agencies:agency_services_csv", args=[agency.pk]))
     assert list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode()))) == []
+
+
+def test_the_firms_data_download_holds_what_agencies_recorded(world) -> None:  # type: ignore[no-untyped-def]
+    agency, firm = world["agency"], world["firm"]
+    mark(world["advisor"], agency, firm, world["before"], "t0")
+    TestServiceLog().add(world["advisor"], agency, firm, note="Lab visit")
+    response = world["owner"].get(reverse("assessments:my_data_download", kwargs={"kind": "json"}))
+    assert response.status_code == 200
+    import json
+
+    data = json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+    (record,) = [f for f in data["firms"] if f["name"] == firm.name]
+    assert record["agency_before_after_marks"][0]["t0_assessment_id"] == world["before"].pk
+    assert record["agency_services"][0]["note"] == "Lab visit"
