@@ -221,6 +221,12 @@ def render_action_plan(assessment: Assessment, language: str) -> bytes:
     return pdf
 
 
+def html_to_pdf(html: str) -> bytes:
+    """A PDF of other pages (an agency's impact report), with the same rules: the app's static
+    files only, nothing from the network."""
+    return HTML(string=BETWEEN_TAGS.sub("> <", html), base_url=ORIGIN, url_fetcher=StaticFilesOnlyFetcher()).write_pdf()
+
+
 def _storage_dir(assessment_id: int, language: str) -> str:
     return f"{STORAGE_DIR}/{assessment_id}/{language}"
 

@@ -198,6 +198,8 @@ def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
                 f"/app/agency/{agency}/",
                 f"/app/agency/{agency}/clients/{demo['client']}/",
                 f"/app/agency/{agency}/assessments/{demo['client_assessment']}/results/",
+                f"/app/agency/{agency}/impact/",
+                f"/app/agency/{agency}/api/",
             ],
         ),
     ]

@@ -10,11 +10,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
-from assessments.models import Firm
+from assessments.models import Firm, FirmSummary
 from readiness.models import User
 
 from .consent import consent_version
-from .models import Agency, AgencyConsent, AgencyMember
+from .models import Agency, AgencyConsent, AgencyMember, ServiceRecord, SupportMeasurement
 
 DEMO_AGENCY_EMAIL = "advisor@readiness.invalid"
 DEMO_AGENCY_NAME = "Demo innovation hub"
@@ -59,4 +59,44 @@ def demo_agency_generate(*, seed: int = 2026) -> DemoAgencyOutcome:
             )
             for firm in clients
         )
+        _measurements_and_services(agency, advisor, clients, rng)
     return DemoAgencyOutcome(len(clients))
+
+
+SERVICE_NOTES = (
+    "Half-day workshop on online sales",
+    "Test of a stock-planning tool at the hub's lab",
+    "Introduction to a regional digitalisation voucher",
+    "Cybersecurity check-up with the hub's expert",
+    "Matchmaking event with software suppliers",
+)
+
+
+def _measurements_and_services(agency: Agency, advisor: User, clients: list[Firm], rng: random.Random) -> None:
+    """Re-assessed clients get their first assessment marked T0 and their latest T1, with one to
+    three services recorded in between, so the client pages and the impact report have data."""
+    summaries = FirmSummary.objects.filter(firm__in=clients, submitted_count__gte=2).select_related("first", "latest")
+    measurements, services = [], []
+    for summary in summaries:
+        t0, t1 = summary.first, summary.latest
+        measurements.append(
+            SupportMeasurement(
+                agency=agency, firm_id=summary.firm_id, t0=t0, t0_marked_by=advisor, t0_marked_at=t0.submitted_at,
+                t1=t1, t1_marked_by=advisor, t1_marked_at=t1.submitted_at,
+            )
+        )  # fmt: skip
+        days = max((t1.submitted_at - t0.submitted_at).days, 1)
+        for _ in range(rng.randint(1, 3)):
+            services.append(
+                ServiceRecord(
+                    agency=agency,
+                    firm_id=summary.firm_id,
+                    delivered_on=(t0.submitted_at + timedelta(days=rng.randint(0, days))).date(),
+                    kind=rng.choice(ServiceRecord.Kind.values),
+                    hours=rng.choice((2, 4, 6, 8, 16)),
+                    note=rng.choice(SERVICE_NOTES),
+                    recorded_by=advisor,
+                )
+            )
+    SupportMeasurement.objects.bulk_create(measurements)
+    ServiceRecord.objects.bulk_create(services)

@@ -131,3 +131,35 @@ class ApiKeyForm(forms.Form):
         initial=list(ApiToken.Scope.values),
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class ImpactPeriodForm(forms.Form):
+    """The impact report's period: clients whose T1 was submitted within it. Bad dates fall back
+    to the last twelve months, with the form's message."""
+
+    date_from = forms.DateField(label=_("T1 from"), required=False, widget=DATE_INPUT)
+    date_to = forms.DateField(label=_("T1 until"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["class"] = "form-control"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The start of the period must not be after its end."))
+        return data
+
+    def period(self) -> tuple[date, date]:
+        today = timezone.localdate()
+        default = (
+            today.replace(year=today.year - 1)
+            if not (today.month == 2 and today.day == 29)
+            else today.replace(year=today.year - 1, day=28),
+            today,
+        )
+        if not self.is_bound or not self.is_valid():
+            return default
+        return self.cleaned_data.get("date_from") or default[0], self.cleaned_data.get("date_to") or default[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from itertools import batched
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -33,17 +35,18 @@ from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
 from readiness import two_factor
 
-from . import access_log, exports, selectors, services
+from . import access_log, exports, impact, selectors, services
 from .consent import consent_version, consent_wording
 from .forms import (
     ApiKeyForm,
     ClientCodeForm,
     CodeEntryForm,
     DashboardFilterForm,
+    ImpactPeriodForm,
     InvitationForm,
     ServiceRecordForm,
 )
-from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport
+from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport, ServiceRecord
 
 CLIENTS_PER_PAGE = 25
 CSV_ROWS_PER_CHUNK = 200
@@ -548,3 +551,121 @@ def agency_api_key_revoke(request: HttpRequest, agency_id: int, token_id: int) -
         messages.success(request, _("The key %(prefix)s… no longer works.") % {"prefix": token.prefix})
         return redirect("agencies:agency_api_keys", agency_id=agency_id)
     return render(request, "agencies/api_key_revoke.html", {"agency": member.agency, "token": token})
+
+
+# --- The impact report ----------------------------------------------------------------------
+
+
+def _impact(request: HttpRequest, agency_id: int) -> tuple[AgencyMember, ImpactPeriodForm, impact.ImpactReport]:
+    member = selectors.agency_member(request.user, agency_id)
+    form = ImpactPeriodForm(request.GET or None)
+    start, end = form.period()
+    return member, form, impact.impact_report(member.agency, start, end)
+
+
+@login_required
+@require_GET
+def agency_impact(request: HttpRequest, agency_id: int) -> HttpResponse:
+    """Clients measured before and after support over a period: median changes, by service kind."""
+    member, form, report = _impact(request, agency_id)
+    charts_of = [
+        charts.median_change_chart(
+            [(row.title, row.median, row.counted) for row in rows], title=title, chart_id=chart_id
+        )
+        for rows, title, chart_id in (
+            (report.pillars, _("Pillars"), "chart-impact-pillars"),
+            (report.dma, _("DMA dimensions"), "chart-impact-dma"),
+        )
+    ]
+    query = f"date_from={report.date_from.isoformat()}&date_to={report.date_to.isoformat()}"
+    context = {
+        "agency": member.agency,
+        "form": form,
+        "report": report,
+        "charts": [(spec, plotly_figure(spec)) for spec in charts_of],
+        "query": query,
+    }
+    return render(request, "agencies/impact.html", context)
+
+
+IMPACT_HEADER_START = ["firm_id", "firm_name", "t0_assessment_id", "t0_date", "t1_assessment_id", "t1_date"]
+
+
+def _impact_rows(report: impact.ImpactReport) -> tuple[list[str], list[list[Any]]]:
+    codes = [row.code for row in report.pillars] + [row.code for row in report.dma]
+    kinds = list(ServiceRecord.Kind.values)
+    header = [
+        *IMPACT_HEADER_START,
+        "versions_differ",
+        *(f"change_{code}" for code in codes),
+        *(f"services_{kind}" for kind in kinds),
+        "service_hours",
+    ]
+    rows = [
+        [
+            p.firm_id,
+            spreadsheet_safe(p.firm_name),
+            p.t0_id,
+            p.t0_on.isoformat(),
+            p.t1_id,
+            p.t1_on.isoformat(),
+            p.versions_differ,
+            *(p.change.get(code) for code in codes),
+            *(p.services[kind] for kind in kinds),
+            p.hours,
+        ]
+        for p in report.pairs
+    ]
+    return header, rows
+
+
+def _log_impact_export(member: AgencyMember, report: impact.ImpactReport) -> None:
+    access_log.access_log_record_many(
+        agency=member.agency,
+        user=member.user,
+        firms=[(p.firm_id, p.t1_id) for p in report.pairs],
+        action=AccessLogEntry.Action.EXPORTED,
+    )
+
+
+@login_required
+@require_GET
+def agency_impact_csv(request: HttpRequest, agency_id: int) -> HttpResponse:
+    member, _form, report = _impact(request, agency_id)
+    _log_impact_export(member, report)
+    header, rows = _impact_rows(report)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{_export_name(member.agency, "csv").replace(".csv", "-impact.csv")}"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return response
+
+
+@login_required
+@require_GET
+def agency_impact_xlsx(request: HttpRequest, agency_id: int) -> FileResponse:
+    member, _form, report = _impact(request, agency_id)
+    _log_impact_export(member, report)
+    header, rows = _impact_rows(report)
+    return FileResponse(
+        exports.xlsx_file(header, rows, sheet=_("Impact")),
+        as_attachment=True,
+        filename=_export_name(member.agency, "xlsx").replace(".xlsx", "-impact.xlsx"),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@login_required
+@require_GET
+def agency_impact_pdf(request: HttpRequest, agency_id: int) -> HttpResponse:
+    member, _form, report = _impact(request, agency_id)
+    _log_impact_export(member, report)
+    tables = [(_("Pillars"), report.pillars), (_("DMA dimensions"), report.dma)]
+    html = render_to_string("agencies/impact_pdf.html", {"agency": member.agency, "report": report, "tables": tables})
+    response = HttpResponse(pdf.html_to_pdf(html), content_type="application/pdf")
+    name = _export_name(member.agency, "pdf").replace(".pdf", "-impact.pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

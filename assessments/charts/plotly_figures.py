@@ -42,6 +42,7 @@ def plotly_figure(spec: ChartSpec) -> dict[str, Any]:
         ChartKind.PERCENTILE: _percentile_figure,
         ChartKind.HISTORY: _history_figure,
         ChartKind.DISTRIBUTION: _distribution_figure,
+        ChartKind.CHANGE: _change_figure,
     }[spec.kind]
     data, layout = build(spec)
     figure_layout = {
@@ -347,3 +348,37 @@ def _text(value: str) -> str:
 def _wrap(value: str, width: int) -> str:
     """A long label on several lines (Plotly's <br>), so it fits a 320 px wide screen."""
     return "<br>".join(textwrap.wrap(_text(value), width, break_long_words=False)) or _text(value)
+
+
+def _change_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Horizontal bars from zero: a gain to the right, a loss to the left."""
+    (series,) = spec.series
+    name = _text(series.name)
+    categories = list(reversed(spec.categories))  # the first row on top
+    values = list(reversed(series.values))
+    data = [
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": name,
+            "y": categories,
+            "x": values,
+            "marker": {"color": [series.colour if (v or 0) >= 0 else "#b02a37" for v in values]},
+            "hovertemplate": "%{y}: %{x:+.1f}<extra>" + name + "</extra>",
+            "showlegend": False,
+        }
+    ]
+    layout = {
+        "height": 40 + 34 * len(categories),
+        "margin": {"l": 8, "r": 16, "t": 8, "b": 40},
+        "showlegend": False,
+        "yaxis": {"automargin": True, "fixedrange": True},
+        "xaxis": {
+            "title": {"text": _text(spec.value_axis.title)},
+            "fixedrange": True,
+            "zeroline": True,
+            "zerolinecolor": "#343a40",
+            "gridcolor": GRID_COLOUR,
+        },
+    }
+    return data, layout

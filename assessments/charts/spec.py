@@ -99,6 +99,7 @@ class ChartKind(StrEnum):
     PERCENTILE = "percentile"
     HISTORY = "history"
     DISTRIBUTION = "distribution"
+    CHANGE = "change"
 
 
 class Role(StrEnum):
@@ -481,6 +482,54 @@ def score_distribution_chart(bands: Sequence[tuple[int, int]], *, chart_id: str 
             ),
         ),
     )
+
+
+def median_change_chart(rows: Sequence[tuple[str, float | None, int]], *, title: str, chart_id: str) -> ChartSpec:
+    """The median change from T0 to T1, in points, per row (a pillar or DMA dimension).
+
+    ``rows`` are (title, median change or None, clients counted).
+
+    >>> spec = median_change_chart([("Skills", 4.5, 3), ("Data", None, 0)], title="Pillars", chart_id="chart-x")
+    >>> spec.description
+    'Pillars: median change from T0 to T1: Skills: +4.5 points (3 clients), Data: no figure.'
+    """
+    values = tuple(median for _title, median, _n in rows)
+
+    def words(median: float | None, counted: int) -> str:
+        if median is None:
+            return _("no figure")
+        return _("%(change)s points (%(n)s clients)") % {"change": _signed(median), "n": counted}
+
+    return ChartSpec(
+        id=chart_id,
+        kind=ChartKind.CHANGE,
+        title=title,
+        description=_("%(title)s: median change from T0 to T1: %(rows)s.")
+        % {"title": title, "rows": ", ".join(f"{name}: {words(m, n)}" for name, m, n in rows)},
+        categories=tuple(name for name, _m, _n in rows),
+        series=(Series("change", _("Median change"), Role.COHORT, FIRM_COLOUR, values),),
+        category_axis=Axis(""),
+        value_axis=Axis(_("Points, T1 minus T0")),
+        table=ChartTable(
+            caption=_("Median change from T0 to T1, in points, and the clients counted"),
+            row_header=title,
+            columns=(_("Median change"), _("Clients")),
+            rows=tuple(
+                TableRow(
+                    name,
+                    (
+                        TableCell(median, _signed(median) if median is not None else "—"),
+                        TableCell(float(n), formats.number_format(n)),
+                    ),
+                )
+                for name, median, n in rows
+            ),
+        ),
+    )
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + formats.number_format(value, 1)
 
 
 # --- Words and numbers ---------------------------------------------------------------------
