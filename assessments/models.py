@@ -234,6 +234,10 @@ class PeerStatistic(models.Model):
     """
 
     OVERALL = "overall"
+    # Re-assessed firms' change from their first to their latest assessment, per pillar, is
+    # published like a score: as "change_<pillar>", mapped from -100..+100 points onto 0..100
+    # (change_as_score), so the same private quantiles release it. An agency's T0/T1 page reads it.
+    CHANGE_PREFIX = "change_"
 
     includes_demo = models.BooleanField()  # demo mode: demo firms count as peers
     scope = models.CharField(max_length=24)  # see benchmarks.PEER_SCOPES
@@ -259,3 +263,16 @@ class PeerStatistic(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}[{self.size_class}/{self.sector}/{self.country}] {self.pillar_code} n={self.n}"
+
+    @classmethod
+    def change_code(cls, pillar_code: str) -> str:
+        return cls.CHANGE_PREFIX + pillar_code
+
+    @staticmethod
+    def change_as_score(change: float) -> float:
+        """A change of -100..+100 points as a 0..100 value (released in whole points: 2-point steps)."""
+        return (change + 100) / 2
+
+    @staticmethod
+    def score_as_change(value: float) -> float:
+        return 2 * value - 100

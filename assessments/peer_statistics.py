@@ -96,18 +96,28 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
     k = settings.BENCHMARK_MIN_GROUP
     epsilon = settings.BENCHMARK_EPSILON
     rows = []
-    for size, sector, country, overall, *pillar_scores in (
+    pillars = len(KNOWN_PILLARS)
+    for size, sector, country, overall, submitted, *pillar_scores in (
         contributors(includes_demo)
         .values_list(
             "firm__size_class",
             "firm__sector",
             "firm__country",
             "latest_score",
+            "submitted_count",
             *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
+            *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
         )
         .iterator(chunk_size=5000)
     ):
-        scores = ((PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, pillar_scores, strict=True))
+        latest, first = pillar_scores[:pillars], pillar_scores[pillars:]
+        scores = [(PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, latest, strict=True)]
+        if submitted >= 2:  # re-assessed: its change from first to latest, as a score of its own
+            scores += [
+                (PeerStatistic.change_code(code), PeerStatistic.change_as_score(after - before))
+                for code, before, after in zip(KNOWN_PILLARS, first, latest, strict=True)
+                if before is not None and after is not None
+            ]
         rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
     groups: dict[str, dict[disclosure.GroupKey, list[float]]] = defaultdict(lambda: defaultdict(list))
     for size, sector, country, pillar, score in rows:

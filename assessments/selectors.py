@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from questionnaires.dma import dma_scores
+from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import Action, Question, QuestionnaireVersion, translated
 from questionnaires.official import (
     MICRO_NOTE,
@@ -302,6 +303,17 @@ class PeerComparison:
     rows: tuple[PeerRow, ...]
 
 
+def peer_groups_of(firm: Firm) -> Q:
+    """The snapshot rows of every peer group this firm belongs to (``PEER_SCOPES``)."""
+    profile = {"size_class": firm.size_class, "sector": firm.sector, "country": str(firm.country)}
+    groups = Q()
+    for scope, fields in PEER_SCOPES:
+        groups |= Q(
+            scope=scope, **{f: (profile[f] if f in fields else "") for f in ("size_class", "sector", "country")}
+        )
+    return groups
+
+
 def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     """How a submitted assessment compares with its peer group (DESIGN, "Benchmarks").
 
@@ -315,12 +327,7 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
     # Counted out of every group whether or not it made the snapshot: failing closed costs a
     # firm that just consented one peer, never a figure from fewer than K others.
     viewer_contributes = bool(firm.benchmark_consent)
-    profile = {"size_class": firm.size_class, "sector": firm.sector, "country": str(firm.country)}
-    groups = Q()
-    for scope, fields in PEER_SCOPES:
-        groups |= Q(
-            scope=scope, **{f: (profile[f] if f in fields else "") for f in ("size_class", "sector", "country")}
-        )
+    groups = peer_groups_of(firm)
     stored = {
         (s.scope, s.pillar_code): s
         for s in PeerStatistic.objects.filter(groups, includes_demo=settings.BENCHMARK_DEMO_MODE)
@@ -354,6 +361,50 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
         rows.append(PeerRow(code, title, score, statistic.n, *quartiles, percentile))
     n = dict(counts).get(scope, 0) if scope else 0
     return PeerComparison(scope, peer_group_label(scope, firm), n, k, tuple(rows))
+
+
+@dataclass(frozen=True)
+class PeerChange:
+    """Comparable firms' median change from their first to their latest assessment, per pillar."""
+
+    scope: str
+    label: str
+    n: int
+    median_change: dict[str, float]  # pillar code -> points
+
+
+def peer_change_for(firm: Firm) -> PeerChange | None:
+    """The narrowest published group of re-assessed firms like this one (size, sector, country,
+    as for the peer benchmarks, under the same disclosure rules) and its median change per
+    pillar; None when no group is big enough. One query, on the published snapshot."""
+    k = settings.BENCHMARK_MIN_GROUP
+    groups = peer_groups_of(firm)
+    codes = [PeerStatistic.change_code(code) for code in KNOWN_PILLARS]
+    stored = {
+        (s.scope, s.pillar_code): s
+        for s in PeerStatistic.objects.filter(groups, pillar_code__in=codes, includes_demo=settings.BENCHMARK_DEMO_MODE)
+    }
+
+    def publishable(statistic: PeerStatistic | None) -> bool:
+        return (
+            statistic is not None
+            and is_published(statistic, k)
+            and disclosure.visible_count(statistic.n, viewer_contributes=bool(firm.benchmark_consent)) >= k
+        )
+
+    counts = []
+    for scope, _fields in PEER_SCOPES:
+        first = stored.get((scope, codes[0]))
+        counts.append((scope, first.n if publishable(first) else 0))
+    scope = narrowest_group(counts, k)
+    if scope is None:
+        return None
+    medians = {
+        code: PeerStatistic.score_as_change(released_quartiles(statistic.percentiles)[1])
+        for code, change in zip(KNOWN_PILLARS, codes, strict=True)
+        if publishable(statistic := stored.get((scope, change)))
+    }
+    return PeerChange(scope, peer_group_label(scope, firm), dict(counts)[scope], medians)
 
 
 def is_published(statistic: PeerStatistic, k: int) -> bool:

@@ -65,8 +65,9 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "min_group": settings.BENCHMARK_MIN_GROUP,
             "interval_hours": round(settings.PEER_STATISTICS_INTERVAL / 3600, 1),
             "epsilon": settings.BENCHMARK_EPSILON,
+            # A re-assessed firm is in every score's series and in each pillar's change series.
             "epsilon_per_release": disclosure.epsilon_per_release(
-                settings.BENCHMARK_EPSILON, series=len(KNOWN_PILLARS) + 1, groups=len(PEER_SCOPES)
+                settings.BENCHMARK_EPSILON, series=2 * len(KNOWN_PILLARS) + 1, groups=len(PEER_SCOPES)
             ),
         },
     )

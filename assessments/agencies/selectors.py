@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from assessments.firm_summaries import ANSWER_JOIN
 from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic, PillarScore
-from assessments.selectors import dma_view_for, is_published, released_quartiles
+from assessments.selectors import PeerChange, dma_view_for, is_published, peer_change_for, released_quartiles
 from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.dma import dma_scores
 from questionnaires.loader import KNOWN_PILLARS
@@ -511,6 +511,7 @@ class ChangeRow:
     title: str
     before: float | None
     after: float | None
+    peer_change: float | None = None  # comparable re-assessed firms' median change, when published
 
     @property
     def change(self) -> float | None:
@@ -524,6 +525,7 @@ class Measurement:
     pillars: list[ChangeRow]  # overall first
     dma: list[ChangeRow]  # the six dimensions, then the DMA average; [] without a mapping
     versions_differ: bool
+    peers: PeerChange | None = None  # the group the peer changes come from
 
 
 def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
@@ -540,8 +542,15 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
         )
     }
     pillars = [ChangeRow("overall", str(gettext("Overall")), t0.overall_score, t1.overall_score if t1 else None)]
+    peers = peer_change_for(firm) if t1 else None
     pillars += [
-        ChangeRow(code, title, scores.get((t0.pk, code)), scores.get((t1.pk, code)) if t1 else None)
+        ChangeRow(
+            code,
+            title,
+            scores.get((t0.pk, code)),
+            scores.get((t1.pk, code)) if t1 else None,
+            peers.median_change.get(code) if peers else None,
+        )
         for code, title in pillar_titles_of_latest_version()
     ]
     before, after = dma_view_for(t0), (dma_view_for(t1) if t1 else None)
@@ -551,7 +560,12 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
         dma = [ChangeRow(row.code, row.title, row.score, later.get(row.code)) for row in before.rows]
         dma.append(ChangeRow("average", str(gettext("DMA average")), before.average, after.average if after else None))
     return Measurement(
-        t0=t0, t1=t1, pillars=pillars, dma=dma, versions_differ=bool(t1) and t0.version_id != t1.version_id
+        t0=t0,
+        t1=t1,
+        pillars=pillars,
+        dma=dma,
+        versions_differ=bool(t1) and t0.version_id != t1.version_id,
+        peers=peers,
     )
 
 

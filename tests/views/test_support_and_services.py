@@ -232,3 +232,33 @@ def test_the_firms_data_download_holds_what_agencies_recorded(world) -> None:  #
     (record,) = [f for f in data["firms"] if f["name"] == firm.name]
     assert record["agency_before_after_marks"][0]["t0_assessment_id"] == world["before"].pk
     assert record["agency_services"][0]["note"] == "Lab visit"
+
+
+def test_the_change_beside_similar_firms_change_when_enough_are_published(world, version, settings) -> None:  # type: ignore[no-untyped-def]
+    """Comparable re-assessed firms' median change, under the peer figures' disclosure rules:
+    nothing below K firms, the released median (exact here: a privacy loss no site would set)."""
+    from assessments.peer_statistics import peer_statistics_refresh
+
+    settings.BENCHMARK_EPSILON = 1000.0
+    agency, firm = world["agency"], world["firm"]
+    mark(world["advisor"], agency, firm, world["before"], "t0")
+    mark(world["advisor"], agency, firm, world["after"], "t1")
+
+    def add_peers(count: int) -> None:
+        for _ in range(count):
+            peer = FirmFactory(size_class=firm.size_class, sector=firm.sector, country=firm.country)
+            submitted_with_scores(peer, version, 40.0, days_ago=300)
+            submitted_with_scores(peer, version, 50.0, days_ago=30)
+
+    add_peers(settings.BENCHMARK_MIN_GROUP - 2)
+    peer_statistics_refresh(includes_demo=False)
+    page = visible(world["advisor"].get(client_url(agency, firm)))
+    assert "Not enough re-assessed firms like this client yet" in page and "Similar firms</th>" not in page
+
+    add_peers(2)
+    peer_statistics_refresh(includes_demo=False)
+    response = world["advisor"].get(client_url(agency, firm))
+    assert response.status_code == 200
+    page = visible(response)
+    assert "Similar firms</th>" in page
+    assert page.count('<td class="text-end text-body-secondary">+10</td>') == 5  # each pillar, 40 -> 50
