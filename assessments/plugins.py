@@ -65,6 +65,7 @@ _firm_sections: dict[str, FirmDataSection] = {}
 _firm_notices: dict[str, Callable[[Firm], list[FirmNotice]]] = {}
 _account_sections: dict[str, AccountDataSection] = {}
 _other_homes: dict[str, Callable[[User], OtherHome | None]] = {}
+_submitted_listeners: dict[str, Callable[[int], None]] = {}
 
 
 def firm_data_section_register(section: FirmDataSection) -> None:
@@ -100,3 +101,13 @@ def account_data_sections() -> tuple[AccountDataSection, ...]:
 def other_homes_of(user: User) -> list[OtherHome]:
     homes = (provider(user) for provider in _other_homes.values())
     return [home for home in homes if home is not None]
+
+
+def submitted_listener_register(key: str, listener: Callable[[int], None]) -> None:
+    """``listener(assessment_id)`` runs once a submission is committed (agencies' webhooks)."""
+    _submitted_listeners[key] = listener
+
+
+def submitted(assessment_id: int) -> None:
+    for listener in _submitted_listeners.values():
+        listener(assessment_id)

@@ -89,7 +89,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Read-only access for a business-support agency to its consenting clients: their assessments with "
         "pillar and EU DMA scores, before/after (T0/T1) pairs and the service log. Send the agency's key as "
-        "'Authorization: Bearer YOUR-KEY'. Lists are cursor-paginated: follow 'next'."
+        "'Authorization: Bearer YOUR-KEY'. Lists are cursor-paginated: follow 'next'.\n\n"
+        "Webhooks (optional, set up on the agency's API page) are POSTs of JSON with the headers "
+        "X-Readiness-Event, X-Readiness-Timestamp (Unix seconds) and X-Readiness-Signature: 'sha256=' and the "
+        "hex HMAC-SHA256, keyed with the webhook's secret, of the timestamp, a full stop and the raw body. "
+        "Recompute it, compare in constant time, and refuse a timestamp more than 5 minutes old."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -101,6 +105,9 @@ SPECTACULAR_SETTINGS = {
 }
 # Calls per minute and API key, counted in the database (assessments.agencies.api.auth.KeyRateThrottle).
 API_CALLS_PER_MINUTE = int(os.environ.get("READINESS_API_CALLS_PER_MINUTE", "120"))
+# Webhooks (assessments/agencies/webhooks.py) call only public https addresses, unless this is on:
+# development and tests (a local receiver), or a closed network where agencies' systems are private.
+WEBHOOK_ALLOW_PRIVATE_HOSTS = os.environ.get("READINESS_WEBHOOK_ALLOW_PRIVATE_HOSTS", "1" if DEBUG else "") == "1"
 
 # Background work (the ZIP of all clients' action plans): Django's tasks framework with the
 # database-backed queue; `manage.py db_worker` runs the jobs (`make run` starts one).

@@ -14,7 +14,7 @@ from django_countries.fields import CountryField
 from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
-from .models import ApiToken, ServiceRecord
+from .models import ApiToken, ServiceRecord, WebhookEndpoint
 from .selectors import DashboardFilters
 
 
@@ -163,3 +163,28 @@ class ImpactPeriodForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return default
         return self.cleaned_data.get("date_from") or default[0], self.cleaned_data.get("date_to") or default[1]
+
+
+class WebhookForm(forms.Form):
+    url = forms.URLField(
+        label=_("Address of your system"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("An https address that accepts a POST of JSON."),
+        widget=forms.URLInput(attrs={"class": "form-control"}),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("Events to send"),
+        choices=WebhookEndpoint.Event.choices,
+        initial=list(WebhookEndpoint.Event.values),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def clean_url(self) -> str:
+        from .webhooks import address_problem
+
+        url = self.cleaned_data["url"]
+        problem = address_problem(url)
+        if problem is not None:
+            raise forms.ValidationError(_("This address cannot be used: %(problem)s.") % {"problem": problem})
+        return url

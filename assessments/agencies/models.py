@@ -333,3 +333,56 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"
+
+
+class WebhookEndpoint(models.Model):
+    """An address of the agency's own system that the site calls when a client consents, stops
+    sharing or submits an assessment (optional; made by the agency's admin).
+
+    Each call is a POST of JSON signed with HMAC-SHA256 over "<timestamp>.<body>" with the
+    endpoint's secret (shown once when made), sent by the worker, retried, and logged.
+    """
+
+    class Event(models.TextChoices):
+        CONSENTED = "client.consented", _("A firm starts sharing with the agency")
+        REVOKED = "client.revoked", _("A client stops sharing")
+        SUBMITTED = "assessment.submitted", _("A client submits an assessment")
+
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("address"), max_length=500)
+    secret = models.CharField(max_length=64)  # needed to sign every call: kept, shown to the admin once
+    events = models.JSONField(default=list)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["disabled_at", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agency}: {self.url}"
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one endpoint, with its attempts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint.url}: {self.status}"

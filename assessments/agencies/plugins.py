@@ -19,6 +19,7 @@ from assessments.models import Firm
 from assessments.personal_data import iso_or_none
 from readiness.models import User
 
+from . import webhooks
 from .models import AccessLogEntry, AgencyConsent, AgencyMember, ServiceRecord, SupportMeasurement
 from .selectors import agency_memberships_of, consents_to_renew
 
@@ -125,6 +126,7 @@ def register() -> None:
         )
     )
     plugins.other_home_register("agencies", _agency_home)
+    plugins.submitted_listener_register("agency_webhooks", webhooks.submitted)
     plugins.firm_notice_register("agencies", _consents_to_renew)
 
 

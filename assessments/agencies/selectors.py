@@ -47,6 +47,8 @@ from .models import (
     PortfolioExport,
     ServiceRecord,
     SupportMeasurement,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 
 CLIENT_SORTS = {
@@ -626,3 +628,11 @@ def agency_admin(user: User, agency_id: int) -> AgencyMember:
 
 def api_keys(agency: Agency) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(agency=agency).select_related("created_by", "revoked_by")
+
+
+def webhooks_of(agency: Agency) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(agency=agency)
+
+
+def webhook_deliveries(agency: Agency) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint__agency=agency).select_related("endpoint")

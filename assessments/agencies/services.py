@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from assessments.models import Assessment, Firm, Membership
 from readiness.models import User
 
-from . import access_log, export_files, selectors
+from . import access_log, export_files, selectors, webhooks
 from .consent import consent_version
 from .models import (
     AccessLogEntry,
@@ -36,6 +36,7 @@ from .models import (
     PortfolioExport,
     ServiceRecord,
     SupportMeasurement,
+    WebhookEndpoint,
 )
 from .selectors import DashboardFilters
 from .tasks import build_pdf_zip
@@ -203,7 +204,7 @@ def client_consent_grant(*, invitation: Invitation, firm: Firm, user: User) -> A
     _mark_used(invitation, user)
     if existing is not None:  # given to older words: this agreement to today's renews it
         return consent_renew(consent=existing, user=user)
-    return AgencyConsent.objects.create(
+    consent = AgencyConsent.objects.create(
         firm=firm,
         agency=invitation.agency,
         invitation=invitation,
@@ -211,6 +212,8 @@ def client_consent_grant(*, invitation: Invitation, firm: Firm, user: User) -> A
         granted_by=user,
         text_version=consent_version(),
     )
+    webhooks.consent_event(consent, WebhookEndpoint.Event.CONSENTED)
+    return consent
 
 
 def consent_renew(*, consent: AgencyConsent, user: User) -> AgencyConsent:
@@ -219,6 +222,7 @@ def consent_renew(*, consent: AgencyConsent, user: User) -> AgencyConsent:
         text_version=consent_version(), granted_at=timezone.now(), granted_by=user
     )
     consent.refresh_from_db()
+    webhooks.consent_event(consent, WebhookEndpoint.Event.CONSENTED)
     return consent
 
 
@@ -230,6 +234,8 @@ def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:
             revoked_at=timezone.now(), revoked_by=user
         )
         export_files.exports_purge(PortfolioExport.objects.filter(agency_id=consent.agency_id, firms=consent.firm_id))
+        if revoked:
+            webhooks.consent_event(consent, WebhookEndpoint.Event.REVOKED)
     return bool(revoked)
 
 
@@ -378,4 +384,31 @@ def api_key_revoke(*, member: AgencyMember, token: ApiToken) -> None:
     """The key stops working at once: the next call with it is refused."""
     ApiToken.objects.filter(pk=token.pk, agency=member.agency, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=member.user
+    )
+
+
+# --- Webhooks -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    endpoint: WebhookEndpoint
+    secret: str  # shown once to the admin
+
+
+def webhook_create(*, member: AgencyMember, url: str, events: list[str]) -> NewWebhook:
+    secret = secrets.token_hex(32)
+    endpoint = WebhookEndpoint.objects.create(
+        agency=member.agency,
+        url=url,
+        secret=secret,
+        events=[event for event in WebhookEndpoint.Event.values if event in events],
+        created_by=member.user,
+    )
+    return NewWebhook(endpoint, secret)
+
+
+def webhook_disable(*, member: AgencyMember, endpoint: WebhookEndpoint) -> None:
+    WebhookEndpoint.objects.filter(pk=endpoint.pk, agency=member.agency, disabled_at__isnull=True).update(
+        disabled_at=timezone.now()
     )

@@ -55,6 +55,12 @@ urlpatterns = [
     path("agency/<id:agency_id>/export.xlsx", views.agency_export_xlsx, name="agency_export_xlsx"),
     path("agency/<id:agency_id>/services.csv", views.agency_services_csv, name="agency_services_csv"),
     path("agency/<id:agency_id>/api/", views.agency_api_keys, name="agency_api_keys"),
+    path("agency/<id:agency_id>/webhooks/", views.agency_webhook_add, name="agency_webhook_add"),
+    path(
+        "agency/<id:agency_id>/webhooks/<id:webhook_id>/disable/",
+        views.agency_webhook_disable,
+        name="agency_webhook_disable",
+    ),
     path("agency/<id:agency_id>/impact/", views.agency_impact, name="agency_impact"),
     path("agency/<id:agency_id>/impact.csv", views.agency_impact_csv, name="agency_impact_csv"),
     path("agency/<id:agency_id>/impact.xlsx", views.agency_impact_xlsx, name="agency_impact_xlsx"),

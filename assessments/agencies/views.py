@@ -45,6 +45,7 @@ from .forms import (
     ImpactPeriodForm,
     InvitationForm,
     ServiceRecordForm,
+    WebhookForm,
 )
 from .models import AccessLogEntry, Agency, AgencyMember, Invitation, PortfolioExport, ServiceRecord
 
@@ -535,8 +536,56 @@ def agency_api_keys(request: HttpRequest, agency_id: int) -> HttpResponse:
             member=member, name=form.cleaned_data["name"], scopes=form.cleaned_data["scopes"]
         ).key
         form = ApiKeyForm()
-    context = {"agency": member.agency, "keys": selectors.api_keys(member.agency), "form": form, "new_key": new_key}
-    return render(request, "agencies/api_keys.html", context, status=400 if form.errors else 200)
+    return _api_page(request, member, form=form, new_key=new_key)
+
+
+def _api_page(
+    request: HttpRequest,
+    member: AgencyMember,
+    *,
+    form: ApiKeyForm | None = None,
+    new_key: str | None = None,
+    webhook_form: WebhookForm | None = None,
+    new_secret: str | None = None,
+) -> HttpResponse:
+    form, webhook_form = form or ApiKeyForm(), webhook_form or WebhookForm()
+    context = {
+        "agency": member.agency,
+        "keys": selectors.api_keys(member.agency),
+        "form": form,
+        "new_key": new_key,
+        "webhooks": selectors.webhooks_of(member.agency),
+        "deliveries": selectors.webhook_deliveries(member.agency)[:20],
+        "webhook_form": webhook_form,
+        "new_secret": new_secret,
+    }
+    invalid = form.errors or webhook_form.errors
+    return render(request, "agencies/api_keys.html", context, status=400 if invalid else 200)
+
+
+@login_required
+@require_POST
+def agency_webhook_add(request: HttpRequest, agency_id: int) -> HttpResponse:
+    member = selectors.agency_admin(request.user, agency_id)
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        return _api_page(request, member, webhook_form=form)
+    new = services.webhook_create(member=member, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+    return _api_page(request, member, new_secret=new.secret)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_webhook_disable(request: HttpRequest, agency_id: int, webhook_id: int) -> HttpResponse:
+    member = selectors.agency_admin(request.user, agency_id)
+    endpoint = selectors.webhooks_of(member.agency).filter(pk=webhook_id, disabled_at__isnull=True).first()
+    if endpoint is None:
+        raise Http404("No such webhook.")
+    if request.method == "POST":
+        services.webhook_disable(member=member, endpoint=endpoint)
+        messages.success(request, _("Nothing more is sent to %(url)s.") % {"url": endpoint.url})
+        return redirect("agencies:agency_api_keys", agency_id=agency_id)
+    return render(request, "agencies/webhook_disable.html", {"agency": member.agency, "endpoint": endpoint})
 
 
 @login_required
