@@ -150,6 +150,17 @@ def test_failures_are_retried_then_given_up(hub, receiver, django_capture_on_com
     assert webhooks.deliver(delivery.pk) is None  # given up: no more calls
 
 
+def test_a_redirect_is_not_followed(hub, receiver, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+    receiver.status = 302  # its Location is empty: following would go anywhere the answer says
+    consent = AgencyConsent.objects.create(
+        firm=FirmFactory(), agency=hub["agency"], granted_at=timezone.now(), granted_by=None, text_version="x"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        webhooks.consent_event(consent, WebhookEndpoint.Event.REVOKED)
+    (delivery,) = deliver_all()
+    assert (delivery.status, delivery.last_error, len(receiver.calls)) == ("pending", "answered 302", 1)
+
+
 def test_private_addresses_are_refused_outside_development(settings) -> None:  # type: ignore[no-untyped-def]
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
     assert webhooks.address_problem("http://example.org/hook") == "only https addresses are called"
