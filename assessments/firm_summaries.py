@@ -16,7 +16,10 @@ from django.apps import apps as installed_apps
 from django.apps.registry import Apps
 from django.db import transaction
 
+from questionnaires.dma import DIMENSIONS
 from questionnaires.loader import KNOWN_PILLARS
+
+from .models import FirmSummary
 
 CHUNK = 2000  # firms per round trip: well under SQLite's limit on query parameters
 ANSWER_JOIN = "|"  # a checklist's several choice codes in one export cell
@@ -55,7 +58,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     submitted = (
         assessment_model.objects.filter(firm_id__in=firm_ids, status="submitted")
         .order_by("firm_id", "submitted_at", "id")
-        .values_list("id", "firm_id", "submitted_at", "overall_score", "overall_level", "version_id")
+        .values_list("id", "firm_id", "submitted_at", "overall_score", "overall_level", "version_id", "version__label")
     )
     for row in submitted:
         firm_id = row[1]
@@ -65,22 +68,24 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         else:
             ends[firm_id] = [row, row, 1]
     wanted = {end[0][0] for end in ends.values()} | {end[1][0] for end in ends.values()}
-    answers_of: dict[int, dict[str, str]] = {}
-    latest_ids = [end[1][0] for end in ends.values()]
-    for assessment_id, code, choice_codes in answer_model.objects.filter(assessment_id__in=latest_ids).values_list(
-        "assessment_id", "question__code", "choice_codes"
-    ):
-        answers_of.setdefault(assessment_id, {})[code] = ANSWER_JOIN.join(choice_codes)
+    # Migration 0007 builds the first summaries with its historical model, which predates these.
+    fields = {field.name for field in summary_model._meta.get_fields()}
+    knows_versions, knows_dma = "versions_differ" in fields, FirmSummary.dma_field("latest", DIMENSIONS[0]) in fields
+    latest_ids = {end[1][0] for end in ends.values()}
+    answers_of: dict[int, dict[str, list[str]]] = {}
+    for assessment_id, code, choice_codes in answer_model.objects.filter(
+        assessment_id__in=wanted if knows_dma else latest_ids
+    ).values_list("assessment_id", "question__code", "choice_codes"):
+        answers_of.setdefault(assessment_id, {})[code] = choice_codes
     pillar_scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
         "assessment_id", "pillar_code", "score"
     ):
         pillar_scores.setdefault(assessment_id, {})[code] = score
-    # Migration 0007 builds the first summaries with its historical model, which predates it.
-    knows_versions = any(field.name == "versions_differ" for field in summary_model._meta.get_fields())
     summaries = []
     for firm_id, (first, latest, count) in ends.items():
         versions = {"versions_differ": first[5] != latest[5]} if knows_versions else {}
+        dma = _dma_columns(first, latest, answers_of) if knows_dma else {}
         first_scores, latest_scores = pillar_scores.get(first[0], {}), pillar_scores.get(latest[0], {})
         summaries.append(
             summary_model(
@@ -94,10 +99,15 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
                 **{f"latest_{code}": latest_scores.get(code) for code in KNOWN_PILLARS},
                 **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
                 **versions,
+                **dma,
             )
         )
     latest_answers = [
-        latest_answers_model(firm_id=firm_id, answers=answers_of.get(end[1][0], {})) for firm_id, end in ends.items()
+        latest_answers_model(
+            firm_id=firm_id,
+            answers={code: ANSWER_JOIN.join(codes) for code, codes in answers_of.get(end[1][0], {}).items()},
+        )
+        for firm_id, end in ends.items()
     ]
     with transaction.atomic():
         summary_model.objects.filter(firm_id__in=firm_ids).delete()
@@ -105,3 +115,22 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         latest_answers_model.objects.filter(firm_id__in=firm_ids).delete()
         latest_answers_model.objects.bulk_create(latest_answers, batch_size=500)
     return len(summaries)
+
+
+def _dma_columns(first: tuple, latest: tuple, answers_of: dict[int, dict[str, list[str]]]) -> dict[str, float | None]:
+    """The DMA dimension scores of the first and latest assessments (None without a mapping)."""
+    from questionnaires.dma import dma_scores
+    from questionnaires.selectors import dma_mapping_for, version_content
+
+    columns: dict[str, float | None] = {}
+    for which, row in (("first", first), ("latest", latest)):
+        assessment_id, version_id, label = row[0], row[5], row[6]
+        mapping = dma_mapping_for(version_id, label)
+        scores = {}
+        if mapping is not None:
+            result = dma_scores(
+                mapping, version_content(version_id).spec.questions(), answers_of.get(assessment_id, {})
+            )
+            scores = {d.code: d.score for d in result.dimensions}
+        columns.update({FirmSummary.dma_field(which, code): scores.get(code) for code in DIMENSIONS})
+    return columns

@@ -193,6 +193,19 @@ class FirmSummary(models.Model):
     first_cyber = models.FloatField(null=True)
     first_ai = models.FloatField(null=True)
     first_green = models.FloatField(null=True)
+    # The EU DMA's six dimensions (questionnaires.dma), where the version has a mapping.
+    latest_dma_digital_business_strategy = models.FloatField(null=True)
+    latest_dma_digital_readiness = models.FloatField(null=True)
+    latest_dma_human_centric = models.FloatField(null=True)
+    latest_dma_data_management = models.FloatField(null=True)
+    latest_dma_automation_ai = models.FloatField(null=True)
+    latest_dma_green_digitalisation = models.FloatField(null=True)
+    first_dma_digital_business_strategy = models.FloatField(null=True)
+    first_dma_digital_readiness = models.FloatField(null=True)
+    first_dma_human_centric = models.FloatField(null=True)
+    first_dma_data_management = models.FloatField(null=True)
+    first_dma_automation_ai = models.FloatField(null=True)
+    first_dma_green_digitalisation = models.FloatField(null=True)
     # The first and latest were taken on different questionnaire versions: their pillar scores
     # are still compared, with a note, since some questions changed between them.
     versions_differ = models.BooleanField(default=False)
@@ -204,6 +217,11 @@ class FirmSummary(models.Model):
     def pillar_field(which: str, pillar_code: str) -> str:
         """The column holding a pillar's score: ``which`` is "latest" or "first"."""
         return f"{which}_{pillar_code}"
+
+    @staticmethod
+    def dma_field(which: str, dimension: str) -> str:
+        """The column holding a DMA dimension's score: ``which`` is "latest" or "first"."""
+        return f"{which}_dma_{dimension}"
 
 
 class FirmLatestAnswers(models.Model):
@@ -244,7 +262,7 @@ class PeerStatistic(models.Model):
     size_class = models.CharField(max_length=8, blank=True)
     sector = models.CharField(max_length=1, blank=True)
     country = models.CharField(max_length=2, blank=True)
-    pillar_code = models.SlugField(max_length=20)
+    pillar_code = models.SlugField(max_length=40)  # a pillar, "overall" or a change_<pillar or DMA dimension>
     n = models.PositiveIntegerField()
     min_group = models.PositiveIntegerField()  # the K in force when computed
     # The released quantiles (disclosure.RELEASED_PERCENTS), whole points; [] when not published.

@@ -20,6 +20,7 @@ from django.db import connections, router, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.loader import KNOWN_PILLARS
 
 from . import disclosure
@@ -107,15 +108,23 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
             "submitted_count",
             *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
             *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
+            *(FirmSummary.dma_field("latest", code) for code in DMA_DIMENSIONS),
+            *(FirmSummary.dma_field("first", code) for code in DMA_DIMENSIONS),
         )
         .iterator(chunk_size=5000)
     ):
-        latest, first = pillar_scores[:pillars], pillar_scores[pillars:]
+        latest, first = pillar_scores[:pillars], pillar_scores[pillars : 2 * pillars]
+        dma = pillar_scores[2 * pillars :]
+        dma_latest, dma_first = dma[: len(DMA_DIMENSIONS)], dma[len(DMA_DIMENSIONS) :]
         scores = [(PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, latest, strict=True)]
         if submitted >= 2:  # re-assessed: its change from first to latest, as a score of its own
+            changes = (
+                *zip(KNOWN_PILLARS, first, latest, strict=True),
+                *zip(DMA_DIMENSIONS, dma_first, dma_latest, strict=True),
+            )
             scores += [
                 (PeerStatistic.change_code(code), PeerStatistic.change_as_score(after - before))
-                for code, before, after in zip(KNOWN_PILLARS, first, latest, strict=True)
+                for code, before, after in changes
                 if before is not None and after is not None
             ]
         rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)

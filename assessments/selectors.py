@@ -22,6 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.dma import dma_scores
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import Action, Question, QuestionnaireVersion, translated
@@ -370,7 +371,7 @@ class PeerChange:
     scope: str
     label: str
     n: int
-    median_change: dict[str, float]  # pillar code -> points
+    median_change: dict[str, float]  # pillar or DMA dimension code -> points
 
 
 def peer_change_for(firm: Firm) -> PeerChange | None:
@@ -379,7 +380,8 @@ def peer_change_for(firm: Firm) -> PeerChange | None:
     pillar; None when no group is big enough. One query, on the published snapshot."""
     k = settings.BENCHMARK_MIN_GROUP
     groups = peer_groups_of(firm)
-    codes = [PeerStatistic.change_code(code) for code in KNOWN_PILLARS]
+    observed = (*KNOWN_PILLARS, *DMA_DIMENSIONS)  # pillars and the EU DMA's dimensions
+    codes = [PeerStatistic.change_code(code) for code in observed]
     stored = {
         (s.scope, s.pillar_code): s
         for s in PeerStatistic.objects.filter(groups, pillar_code__in=codes, includes_demo=settings.BENCHMARK_DEMO_MODE)
@@ -401,7 +403,7 @@ def peer_change_for(firm: Firm) -> PeerChange | None:
         return None
     medians = {
         code: PeerStatistic.score_as_change(released_quartiles(statistic.percentiles)[1])
-        for code, change in zip(KNOWN_PILLARS, codes, strict=True)
+        for code, change in zip(observed, codes, strict=True)
         if publishable(statistic := stored.get((scope, change)))
     }
     return PeerChange(scope, peer_group_label(scope, firm), dict(counts)[scope], medians)

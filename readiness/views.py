@@ -20,6 +20,7 @@ from assessments import disclosure
 from assessments.agencies import selectors as agency_selectors
 from assessments.benchmarks import PEER_SCOPES
 from questionnaires import selectors as content_selectors
+from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import PolicyExample
 from questionnaires.scoring import METHOD_VERSION, level_table
@@ -65,9 +66,12 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "min_group": settings.BENCHMARK_MIN_GROUP,
             "interval_hours": round(settings.PEER_STATISTICS_INTERVAL / 3600, 1),
             "epsilon": settings.BENCHMARK_EPSILON,
-            # A re-assessed firm is in every score's series and in each pillar's change series.
+            # A re-assessed firm is in every score's series and in each pillar's and DMA dimension's
+            # change series.
             "epsilon_per_release": disclosure.epsilon_per_release(
-                settings.BENCHMARK_EPSILON, series=2 * len(KNOWN_PILLARS) + 1, groups=len(PEER_SCOPES)
+                settings.BENCHMARK_EPSILON,
+                series=2 * len(KNOWN_PILLARS) + 1 + len(DMA_DIMENSIONS),
+                groups=len(PEER_SCOPES),
             ),
         },
     )

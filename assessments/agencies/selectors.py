@@ -559,7 +559,16 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
     dma: list[ChangeRow] = []
     if before is not None:
         later = {row.code: row.score for row in after.rows} if after else {}
-        dma = [ChangeRow(row.code, row.title, row.score, later.get(row.code)) for row in before.rows]
+        dma = [
+            ChangeRow(
+                row.code,
+                row.title,
+                row.score,
+                later.get(row.code),
+                peers.median_change.get(row.code) if peers else None,
+            )
+            for row in before.rows
+        ]
         dma.append(ChangeRow("average", str(gettext("DMA average")), before.average, after.average if after else None))
     return Measurement(
         t0=t0,

@@ -97,12 +97,3 @@ def scheduled_export_cleanup() -> int:
 def schedule_export_cleanup(*, after: timedelta = timedelta(0)) -> None:
     """Make sure the next clean-up is waiting for the worker (one at most)."""
     enqueue_once(scheduled_export_cleanup, after=after)
-
-
-@task()
-def deliver_webhook(delivery_id: int) -> str:
-    """Send one webhook delivery (``webhooks.deliver``), retried later on failure."""
-    from .webhooks import deliver
-
-    delivery = deliver(delivery_id)
-    return delivery.status if delivery else "nothing to send"

@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone
 
 from .models import AgencyConsent, WebhookDelivery, WebhookEndpoint
@@ -82,8 +83,6 @@ def events_record(agency_id: int, event: str, payload: dict[str, Any]) -> None:
     """Queue the event for every live endpoint of the agency that asked for it, once committed."""
 
     def record() -> None:
-        from .tasks import deliver_webhook
-
         for endpoint in WebhookEndpoint.objects.filter(agency_id=agency_id, disabled_at__isnull=True):
             if event in endpoint.events:
                 delivery = WebhookDelivery.objects.create(
@@ -175,7 +174,12 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
             delivery.status = WebhookDelivery.Status.FAILED
     delivery.save()
     if delivery.status == WebhookDelivery.Status.PENDING:
-        from .tasks import deliver_webhook
-
         deliver_webhook.using(run_after=timezone.now() + RETRY_AFTER[delivery.attempts - 1]).enqueue(delivery.pk)
     return delivery
+
+
+@task()
+def deliver_webhook(delivery_id: int) -> str:
+    """The worker's job: one attempt at a delivery (``deliver``), which re-queues itself on failure."""
+    delivery = deliver(delivery_id)
+    return delivery.status if delivery else "nothing to send"

@@ -91,3 +91,28 @@ def test_advisors_see_it_and_export_it_outsiders_do_not(client_for) -> None:  # 
     own_results = reverse("assessments:results", kwargs={"assessment_id": assessment.pk})
     assert client_for(stranger).get(own_results).status_code == 404
     assert Assessment.objects.count() == 1
+
+
+def test_the_summary_keeps_first_and_latest_dma_scores_for_the_peer_snapshot(client_for) -> None:  # type: ignore[no-untyped-def]
+    """What the snapshot publishes as similar firms' DMA change comes from these columns."""
+    from assessments.firm_summaries import firm_summaries_refresh
+    from assessments.models import FirmSummary
+    from questionnaires.dma import DIMENSIONS
+
+    owner, first = submitted_on("readiness-2026.2.yaml", best=False)
+    firm = first.firm
+    second = assessment_start(firm=firm, user=owner)
+    for pillar in version_content(second.version_id).pillars:
+        answers = {}
+        for question in pillar.questions:
+            options = [c.code for c in question.choices if c.kind == OPTION]
+            answers[question.code] = options if question.kind == CHECKLIST else [options[-1]]
+        assessment_save_answers(assessment=second, answers=answers, confirm=list(answers))
+    assessment_submit(assessment=second, user=owner)
+    summary = FirmSummary.objects.get(firm=firm)
+    for code in DIMENSIONS:
+        assert getattr(summary, FirmSummary.dma_field("first", code)) == 0.0, code
+        assert getattr(summary, FirmSummary.dma_field("latest", code)) == 100.0, code
+    FirmSummary.objects.all().delete()
+    firm_summaries_refresh()  # a rebuild gives the same
+    assert getattr(FirmSummary.objects.get(firm=firm), FirmSummary.dma_field("latest", DIMENSIONS[0])) == 100.0
