@@ -24,15 +24,13 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from assessments.firm_summaries import ANSWER_JOIN
 from assessments.models import Assessment, Firm, FirmSummary, PeerStatistic, PillarScore
 from assessments.selectors import PeerChange, dma_view_for, is_published, peer_change_for, released_quartiles
 from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
-from questionnaires.dma import dma_scores
 from questionnaires.loader import KNOWN_PILLARS
 from questionnaires.models import QuestionnaireVersion
-from questionnaires.scoring import level_table
-from questionnaires.selectors import current_version, dma_mapping_for, version_content
+from questionnaires.scoring import level_table, round_score
+from questionnaires.selectors import current_version, version_content
 from readiness import two_factor
 from readiness.models import User
 
@@ -420,6 +418,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
         "latest_version", "latest_score", "latest_level", "latest_answers__answers", "summary__latest__version_id",
         "t0_id", "t1_id", "services_count", "services_hours", "services_value",
+        *(f"summary__{FirmSummary.dma_field('latest', code)}" for code in DMA_DIMENSIONS),
         *(f"summary__latest_{code}" for code in pillar_codes),
     )  # fmt: skip
     measurement = SupportMeasurement.objects.filter(agency=agency, firm=OuterRef("pk"))
@@ -438,7 +437,6 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         .order_by("latest_id")
         .values_list(*columns)
     )
-    dma_of = _DmaColumns()
 
     def rows() -> Iterator[list[Any]]:
         for (
@@ -455,13 +453,14 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
             level,
             *rest,
         ) in firms.iterator(chunk_size=EXPORT_CHUNK):
-            answers, version_id, t0, t1, service_count, hours, value, *scores = rest
+            answers, _version_id, t0, t1, service_count, hours, value, *figures = rest
+            dma, scores = figures[: len(DMA_DIMENSIONS)], figures[len(DMA_DIMENSIONS) :]
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
                 submitted.isoformat() if submitted else "", version or "",
                 score, level,
                 *scores,
-                *dma_of(version_id, version, answers),
+                *dma, dma_average(dma),
                 t0, t1, service_count, hours, value,
                 *map(answers.get, question_codes),
             ]  # fmt: skip
@@ -482,22 +481,11 @@ def _export_question_codes() -> list[str]:
     return list(codes)
 
 
-class _DmaColumns:
-    """The DMA cells of one export row, from the answers as the summary stores them."""
-
-    def __init__(self) -> None:
-        self.versions: dict[int, tuple[Any, dict[str, Any]] | None] = {}
-
-    def __call__(self, version_id: int, label: str, answers: dict[str, str]) -> list[float | None]:
-        if version_id not in self.versions:
-            mapping = dma_mapping_for(version_id, label)
-            self.versions[version_id] = (mapping, version_content(version_id).spec.questions()) if mapping else None
-        known = self.versions[version_id]
-        if known is None:
-            return [None] * (len(DMA_DIMENSIONS) + 1)
-        mapping, questions = known
-        result = dma_scores(mapping, questions, {code: value.split(ANSWER_JOIN) for code, value in answers.items()})
-        return [*(dimension.score for dimension in result.dimensions), result.average]
+def dma_average(dimensions: list[float | None]) -> float | None:
+    """The DMA overall from the summary's six dimension scores: their average, when all six have one."""
+    if not dimensions or None in dimensions:
+        return None
+    return round_score(sum(dimensions) / len(dimensions))  # type: ignore[arg-type]
 
 
 def consent_active(agency: Agency, firm: Firm) -> bool:
