@@ -84,6 +84,16 @@ class TestScores:
         half = scores({"x.one": ["full"], "x.two": ["none"]}).dimension("digital_readiness")
         assert half.score == round(100 / 3, 1)  # 2 of 3: enough
 
+    def test_exactly_half_the_questions_answered_is_enough(self) -> None:
+        raw = raw_mapping()
+        raw["dimensions"][0]["questions"] = [{"question": "x.one"}, {"question": "x.three"}]  # weight 1 by default
+        result = scores({"x.one": ["some"]}, raw)
+        strategy = result.dimension("digital_business_strategy")
+        assert (strategy.score, strategy.counted, strategy.total) == (50.0, 1, 2)
+        assert result.mapping == "t-1"
+        weighted = scores({"x.one": ["full"], "x.three": ["none"]}, raw).dimension("digital_business_strategy")
+        assert weighted.score == 50.0  # equal default weights: (1 + 0) / 2
+
     def test_partial_dimensions_are_those_covered_below_the_threshold(self) -> None:
         result = scores({"x.one": ["full"]})
         partial = [d.code for d in result.dimensions if d.is_partial]
@@ -98,6 +108,8 @@ class TestMappingFile:
             (lambda m: m["dimensions"].pop(), "must be exactly"),
             (lambda m: m["dimensions"].reverse(), "must be exactly"),
             (lambda m: m["dimensions"][0]["questions"].append({"question": "x.gone"}), "no question 'x.gone'"),
+            (lambda m: m["dimensions"][0]["questions"].append("x.one"), "each question entry is"),
+            (lambda m: m["dimensions"][0]["questions"].append({"question": "x.two", "colour": "red"}), "each question"),
             (
                 lambda m: m["dimensions"][0]["questions"].append({"question": "x.two", "items": ["a"]}),
                 "not a checklist",
