@@ -252,10 +252,15 @@ class PeerStatistic(models.Model):
     """
 
     OVERALL = "overall"
-    # Re-assessed firms' change from their first to their latest assessment, per pillar, is
-    # published like a score: as "change_<pillar>", mapped from -100..+100 points onto 0..100
-    # (change_as_score), so the same private quantiles release it. An agency's T0/T1 page reads it.
-    CHANGE_PREFIX = "change_"
+    # Re-assessed firms' change from their first to their latest assessment, per pillar and DMA
+    # dimension, is published like a score: as "yearly_change_<code>", in points a year (so that a
+    # client's T0 -> T1 can be set beside similar firms' change over a period as long as its own),
+    # mapped from -100..+100 points onto 0..100 (change_as_score), so the same private quantiles
+    # release it. Firms re-assessed sooner than CHANGE_MIN_DAYS apart do not count: a change over a
+    # few weeks says little about a year. An agency's T0/T1 page reads it.
+    CHANGE_PREFIX = "yearly_change_"
+    CHANGE_MIN_DAYS = 90
+    DAYS_PER_YEAR = 365.25
 
     includes_demo = models.BooleanField()  # demo mode: demo firms count as peers
     scope = models.CharField(max_length=24)  # see benchmarks.PEER_SCOPES
@@ -285,6 +290,20 @@ class PeerStatistic(models.Model):
     @classmethod
     def change_code(cls, pillar_code: str) -> str:
         return cls.CHANGE_PREFIX + pillar_code
+
+    @classmethod
+    def yearly_change(cls, before: float, after: float, days: float) -> float | None:
+        """The change from before to after in points a year, within -100..+100; None below the
+        shortest period that counts.
+
+        >>> PeerStatistic.yearly_change(40, 50, 730.5), PeerStatistic.yearly_change(10, 90, 182.625)
+        (5.0, 100.0)
+        >>> PeerStatistic.yearly_change(40, 50, 60) is None
+        True
+        """
+        if days < cls.CHANGE_MIN_DAYS:
+            return None
+        return max(-100.0, min(100.0, (after - before) * cls.DAYS_PER_YEAR / days))
 
     @staticmethod
     def change_as_score(change: float) -> float:

@@ -98,7 +98,7 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
     epsilon = settings.BENCHMARK_EPSILON
     rows = []
     pillars = len(KNOWN_PILLARS)
-    for size, sector, country, overall, submitted, *pillar_scores in (
+    for size, sector, country, overall, submitted, first_at, latest_at, *pillar_scores in (
         contributors(includes_demo)
         .values_list(
             "firm__size_class",
@@ -106,6 +106,8 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
             "firm__country",
             "latest_score",
             "submitted_count",
+            "first__submitted_at",
+            "latest_submitted_at",
             *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
             *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
             *(FirmSummary.dma_field("latest", code) for code in DMA_DIMENSIONS),
@@ -117,15 +119,18 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
         dma = pillar_scores[2 * pillars :]
         dma_latest, dma_first = dma[: len(DMA_DIMENSIONS)], dma[len(DMA_DIMENSIONS) :]
         scores = [(PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, latest, strict=True)]
-        if submitted >= 2:  # re-assessed: its change from first to latest, as a score of its own
+        days = (latest_at - first_at).total_seconds() / 86400 if submitted >= 2 else 0
+        if days >= PeerStatistic.CHANGE_MIN_DAYS:  # re-assessed: its change a year, as a score of its own
             changes = (
                 *zip(KNOWN_PILLARS, first, latest, strict=True),
                 *zip(DMA_DIMENSIONS, dma_first, dma_latest, strict=True),
             )
             scores += [
-                (PeerStatistic.change_code(code), PeerStatistic.change_as_score(after - before))
+                (PeerStatistic.change_code(code), PeerStatistic.change_as_score(yearly))
                 for code, before, after in changes
-                if before is not None and after is not None
+                if before is not None
+                and after is not None
+                and (yearly := PeerStatistic.yearly_change(before, after, days)) is not None
             ]
         rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
     groups: dict[str, dict[disclosure.GroupKey, list[float]]] = defaultdict(lambda: defaultdict(list))

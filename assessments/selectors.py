@@ -366,18 +366,25 @@ def peer_comparison_for(assessment: Assessment) -> PeerComparison:
 
 @dataclass(frozen=True)
 class PeerChange:
-    """Comparable firms' median change from their first to their latest assessment, per pillar."""
+    """Comparable firms' median change a year from their first to their latest assessment, per
+    pillar and DMA dimension (firms re-assessed at least ``PeerStatistic.CHANGE_MIN_DAYS`` apart)."""
 
     scope: str
     label: str
     n: int
-    median_change: dict[str, float]  # pillar or DMA dimension code -> points
+    median_yearly_change: dict[str, float]  # pillar or DMA dimension code -> points a year
+
+    def over(self, code: str, days: float) -> float | None:
+        """The median change scaled to a period of this many days: what similar firms changed by
+        over a period as long as a client's T0 -> T1, were their change spread evenly in time."""
+        yearly = self.median_yearly_change.get(code)
+        return None if yearly is None else yearly * days / PeerStatistic.DAYS_PER_YEAR
 
 
 def peer_change_for(firm: Firm) -> PeerChange | None:
     """The narrowest published group of re-assessed firms like this one (size, sector, country,
-    as for the peer benchmarks, under the same disclosure rules) and its median change per
-    pillar; None when no group is big enough. One query, on the published snapshot."""
+    as for the peer benchmarks, under the same disclosure rules) and its median change a year per
+    pillar and DMA dimension; None when no group is big enough. One query, on the published snapshot."""
     k = settings.BENCHMARK_MIN_GROUP
     groups = peer_groups_of(firm)
     observed = (*KNOWN_PILLARS, *DMA_DIMENSIONS)  # pillars and the EU DMA's dimensions

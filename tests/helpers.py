@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,14 +82,21 @@ def answer_everything(client: Client, assessment: Assessment, page=best_page) ->
 
 
 def submitted_with_scores(
-    firm: Firm, version: QuestionnaireVersion, score: float, days_ago: int = 1, cyber: float | None = None
+    firm: Firm,
+    version: QuestionnaireVersion,
+    score: float,
+    days_ago: float = 1,
+    cyber: float | None = None,
+    *,
+    now: datetime | None = None,
 ) -> Assessment:
-    """A submitted assessment with the given scores (the scoring itself is tested elsewhere)."""
+    """A submitted assessment with the given scores (the scoring itself is tested elsewhere), days_ago
+    before now (pass one ``now`` to several calls for periods exact to the microsecond)."""
     assessment = Assessment.objects.create(
         firm=firm,
         version=version,
         status=Assessment.Status.SUBMITTED,
-        submitted_at=timezone.now() - timedelta(days=days_ago),
+        submitted_at=(now or timezone.now()) - timedelta(days=days_ago),
         overall_score=score,
         overall_level="intermediate",
         method_version="1.0",

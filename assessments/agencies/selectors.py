@@ -501,7 +501,7 @@ class ChangeRow:
     title: str
     before: float | None
     after: float | None
-    peer_change: float | None = None  # comparable re-assessed firms' median change, when published
+    peer_change: float | None = None  # comparable firms' median change over as long a period, when published
 
     @property
     def change(self) -> float | None:
@@ -516,6 +516,7 @@ class Measurement:
     dma: list[ChangeRow]  # the six dimensions, then the DMA average; [] without a mapping
     versions_differ: bool
     peers: PeerChange | None = None  # the group the peer changes come from
+    months: int | None = None  # from T0 to T1, rounded
 
 
 def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
@@ -533,13 +534,14 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
     }
     pillars = [ChangeRow("overall", str(gettext("Overall")), t0.overall_score, t1.overall_score if t1 else None)]
     peers = peer_change_for(firm) if t1 else None
+    days = (t1.submitted_at - t0.submitted_at).total_seconds() / 86400 if t1 else 0
     pillars += [
         ChangeRow(
             code,
             title,
             scores.get((t0.pk, code)),
             scores.get((t1.pk, code)) if t1 else None,
-            peers.median_change.get(code) if peers else None,
+            peers.over(code, days) if peers else None,
         )
         for code, title in pillar_titles_of_latest_version()
     ]
@@ -553,7 +555,7 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
                 row.title,
                 row.score,
                 later.get(row.code),
-                peers.median_change.get(row.code) if peers else None,
+                peers.over(row.code, days) if peers else None,
             )
             for row in before.rows
         ]
@@ -565,6 +567,7 @@ def client_measurement(agency: Agency, firm: Firm) -> Measurement | None:
         dma=dma,
         versions_differ=bool(t1) and t0.version_id != t1.version_id,
         peers=peers,
+        months=round(days / 30.44) if t1 else None,
     )
 
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,15 +43,28 @@ RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30)
 TIMEOUT_S = 5
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not an instruction: following it could lead to an address the
-    checks below never saw (a private one)."""
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address that was checked, not to whatever the host name resolves to a
+    moment later (DNS rebinding); the Host header still names the host."""
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As ``_PinnedHTTPConnection``, with TLS: the certificate is checked against the host name."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -61,22 +74,44 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 def address_problem(url: str) -> str | None:
     """Why the worker must not call this address, or None."""
+    return resolve(url)[1]
+
+
+def resolve(url: str) -> tuple[str | None, str | None]:
+    """The address the worker may connect to for this URL, or why it must not call it.
+
+    The host is resolved here once, and the delivery connects to the address checked here."""
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        return "not an http(s) address"
+        return None, "not an http(s) address"
     if parts.scheme != "https" and not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
-        return "only https addresses are called"
-    if settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
-        return None
+        return None, "only https addresses are called"
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return "the host name does not resolve"
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            return "the host resolves to a private or local address"
-    return None
+    except (OSError, UnicodeError, ValueError):
+        return None, "the host name does not resolve"
+    if not settings.WEBHOOK_ALLOW_PRIVATE_HOSTS:
+        for info in infos:
+            if not ipaddress.ip_address(info[4][0]).is_global:
+                return None, "the host resolves to a private or local address"
+    return str(infos[0][4][0]), None
+
+
+def _post(url: str, address: str, body: bytes, headers: dict[str, str]) -> int:
+    """POST to the checked address; the status of the answer. A redirect is an answer, not an
+    instruction (http.client follows none): following it could lead where no check looked."""
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+    connection = connection_class(
+        parts.hostname or "", parts.port or (443 if https else 80), address=address, timeout=TIMEOUT_S
+    )
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", path, body=body, headers=headers)
+        return connection.getresponse().status
+    finally:
+        connection.close()
 
 
 def events_record(agency_id: int, event: str, payload: dict[str, Any]) -> None:
@@ -138,29 +173,23 @@ def deliver(delivery_id: int) -> WebhookDelivery | None:
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = int(time.time())
     delivery.attempts += 1
-    problem = address_problem(endpoint.url)
+    address, problem = resolve(endpoint.url)
     status_code = None
-    if problem is None:
-        request = urllib.request.Request(  # noqa: S310 - the scheme and host are checked above
-            endpoint.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/json",
-                "User-Agent": "Readiness-Webhooks/1",
-                "X-Readiness-Event": delivery.event,
-                "X-Readiness-Timestamp": str(timestamp),
-                "X-Readiness-Signature": signature(endpoint.secret, timestamp, body),
-            },
-        )
+    if address is not None:
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Readiness-Webhooks/1",
+            "X-Readiness-Event": delivery.event,
+            "X-Readiness-Timestamp": str(timestamp),
+            "X-Readiness-Signature": signature(endpoint.secret, timestamp, body),
+        }
         try:
-            with _OPENER.open(request, timeout=TIMEOUT_S) as response:
-                status_code = response.status
-        except urllib.error.HTTPError as error:
-            status_code, problem = error.code, f"answered {error.code}"
-            error.close()
-        except (urllib.error.URLError, OSError) as error:
+            status_code = _post(endpoint.url, address, body, headers)
+        except (OSError, http.client.HTTPException) as error:
             problem = f"no answer: {str(error)[:200]}"
+        else:
+            if not 200 <= status_code < 300:
+                problem = f"answered {status_code}"
     delivery.last_status_code = status_code
     if problem is None and status_code is not None and 200 <= status_code < 300:
         delivery.status, delivery.delivered_at, delivery.last_error = (

@@ -43,3 +43,19 @@ def test_no_page_type_violates_the_policy(demo: dict[str, Any], browser: Any) ->
     context.close()
     assert {path: v for path, v in found.items() if v} == {}
     assert [line for line in console if "Content Security Policy" in line] == []
+
+
+def test_the_api_docs_render_under_the_policy(demo: dict[str, Any], browser: Any) -> None:
+    """Swagger UI (served from the sidecar package) draws the schema with no inline style or
+    script the policy would block."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_VIOLATIONS)
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    response = page.goto(demo["base"] + "/api/v1/docs/")
+    assert response is not None and response.status == 200
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)  # the schema was fetched and drawn
+    assert page.evaluate("window.__cspViolations") == []
+    assert console == []
+    context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -167,6 +168,34 @@ def test_private_addresses_are_refused_outside_development(settings) -> None:  #
     for url in ("https://127.0.0.1/hook", "https://10.0.0.5/hook", "https://169.254.169.254/latest", "https://[::1]/x"):
         assert webhooks.address_problem(url) == "the host resolves to a private or local address", url
     assert webhooks.address_problem("ftp://example.org/") == "not an http(s) address"
+
+
+def test_the_worker_connects_to_the_address_it_checked(hub, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """DNS rebinding: a host that resolves to a public address when checked and to the machine
+    itself a moment later. The worker resolves once and connects to the address it checked."""
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+    answers = iter(["93.184.215.14", "127.0.0.1", "127.0.0.1"])
+    looked_up: list[str] = []
+
+    def rebinding_dns(host: str, port: int, *args: Any, **kwargs: Any) -> list[tuple]:  # type: ignore[type-arg]
+        looked_up.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers), port))]
+
+    connected: list[tuple[str, int]] = []
+
+    def no_network(address: tuple[str, int], *args: Any, **kwargs: Any) -> None:
+        connected.append(address)
+        raise OSError("no network in tests")
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding_dns)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    endpoint = hub["agency"].webhooks.get()
+    endpoint.url = "https://hooks.example.org/in"
+    endpoint.save()
+    delivery = WebhookDelivery.objects.create(endpoint=endpoint, event="client.consented", payload={"firm_id": 1})
+    webhooks.deliver(delivery.pk)
+    assert looked_up == ["hooks.example.org"]
+    assert connected == [("93.184.215.14", 443)]
 
 
 def test_only_the_admin_sets_webhooks_and_sees_the_secret_once(hub, client_for, receiver) -> None:  # type: ignore[no-untyped-def]

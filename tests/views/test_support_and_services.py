@@ -244,11 +244,13 @@ def test_the_change_beside_similar_firms_change_when_enough_are_published(world,
     mark(world["advisor"], agency, firm, world["before"], "t0")
     mark(world["advisor"], agency, firm, world["after"], "t1")
 
+    now = timezone.now()
+
     def add_peers(count: int) -> None:
         for _ in range(count):
             peer = FirmFactory(size_class=firm.size_class, sector=firm.sector, country=firm.country)
-            submitted_with_scores(peer, version, 40.0, days_ago=300)
-            submitted_with_scores(peer, version, 50.0, days_ago=30)
+            submitted_with_scores(peer, version, 40.0, days_ago=30 + 365.25, now=now)
+            submitted_with_scores(peer, version, 50.0, days_ago=30, now=now)
 
     add_peers(settings.BENCHMARK_MIN_GROUP - 2)
     peer_statistics_refresh(includes_demo=False)
@@ -261,4 +263,32 @@ def test_the_change_beside_similar_firms_change_when_enough_are_published(world,
     assert response.status_code == 200
     page = visible(response)
     assert "Similar firms</th>" in page
-    assert page.count('<td class="text-end text-body-secondary">+10</td>') == 5  # each pillar, 40 -> 50
+    # Each pillar: peers +10 in a year; the client's T0 -> T1 spans 390 days, so +10.7 over as long.
+    assert page.count('<td class="text-end text-body-secondary">+11</td>') == 5
+    assert "T0 to T1 (13 months)" in page
+
+
+def test_similar_firms_change_is_per_year_and_skips_quick_re_assessments(world, version, settings) -> None:  # type: ignore[no-untyped-def]
+    """Peers that moved +20 over two years changed +10 a year; firms re-assessed weeks apart do not
+    count at all (a change over a few weeks says little about a year)."""
+    from assessments.peer_statistics import peer_statistics_refresh
+    from assessments.selectors import peer_change_for
+
+    settings.BENCHMARK_EPSILON = 1000.0
+    firm, now = world["firm"], timezone.now()  # itself re-assessed: one contributor more
+    for _ in range(settings.BENCHMARK_MIN_GROUP):
+        quick = FirmFactory(size_class=firm.size_class, sector=firm.sector, country=firm.country)
+        submitted_with_scores(quick, version, 20.0, days_ago=70)
+        submitted_with_scores(quick, version, 90.0, days_ago=10)
+    peer_statistics_refresh(includes_demo=False)
+    assert peer_change_for(firm) is None
+
+    for _ in range(settings.BENCHMARK_MIN_GROUP):
+        slow = FirmFactory(size_class=firm.size_class, sector=firm.sector, country=firm.country)
+        submitted_with_scores(slow, version, 40.0, days_ago=10 + 730.5, now=now)
+        submitted_with_scores(slow, version, 60.0, days_ago=10, now=now)
+    peer_statistics_refresh(includes_demo=False)
+    peers = peer_change_for(firm)
+    assert peers is not None and peers.n == settings.BENCHMARK_MIN_GROUP + 1
+    assert peers.median_yearly_change["skills"] == 10.0
+    assert peers.over("skills", 182.625) == 5.0
