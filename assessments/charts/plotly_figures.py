@@ -354,7 +354,7 @@ def _change_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any
     """Horizontal bars from zero: a gain to the right, a loss to the left."""
     (series,) = spec.series
     name = _text(series.name)
-    categories = list(reversed(spec.categories))  # the first row on top
+    categories = [_wrap(c, 18) for c in reversed(spec.categories)]  # the first row on top; fits a phone
     values = list(reversed(series.values))
     data = [
         {
@@ -369,8 +369,8 @@ def _change_figure(spec: ChartSpec) -> tuple[list[dict[str, Any]], dict[str, Any
         }
     ]
     layout = {
-        "height": 40 + 34 * len(categories),
-        "margin": {"l": 8, "r": 16, "t": 8, "b": 40},
+        "height": 50 + 44 * len(categories),
+        "margin": {"l": 8, "r": 16, "t": 8, "b": 50},
         "showlegend": False,
         "yaxis": {"automargin": True, "fixedrange": True},
         "xaxis": {
