@@ -136,6 +136,19 @@ class Answer(models.Model):
     choice_codes = models.JSONField(default=list)
     # Copied from the previous assessment and not yet confirmed by saving its page.
     is_prefilled = models.BooleanField(default=False)
+    # Where the evidence for this answer lives (a policy, a training record, a ticket): a short
+    # note or a link, written by the firm. An answer with one is "evidence noted" (trust level).
+    evidence = models.CharField(max_length=500, blank=True)
+    # Verified by an advisor of an agency the firm shares with, during a visit (who, when, for
+    # which agency: its name as it was, and its id; no foreign key, the agencies app sits above
+    # this one). The mark goes when the answer changes; the answer stays. An unchanged answer
+    # carried into the next assessment keeps its mark, with the date it was made.
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_agency_id = models.PositiveIntegerField(null=True, blank=True)
+    verified_agency_name = models.CharField(max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -143,6 +156,23 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question.code}={','.join(self.choice_codes)}"
+
+    VERIFICATION_FIELDS = ("verified_at", "verified_by", "verified_agency_id", "verified_agency_name")
+
+    @property
+    def trust(self) -> str:
+        """The answer's trust level: self-declared, evidence noted, or verified by an advisor."""
+        if self.verified_at is not None:
+            return TRUST_VERIFIED
+        return TRUST_EVIDENCE if self.evidence else TRUST_SELF_DECLARED
+
+
+TRUST_SELF_DECLARED, TRUST_EVIDENCE, TRUST_VERIFIED = "self_declared", "evidence", "verified"
+TRUST_LABELS = {
+    TRUST_SELF_DECLARED: _("Self-declared"),
+    TRUST_EVIDENCE: _("Evidence noted"),
+    TRUST_VERIFIED: _("Verified by an advisor"),
+}
 
 
 class PillarScore(models.Model):
@@ -313,3 +343,101 @@ class PeerStatistic(models.Model):
     @staticmethod
     def score_as_change(value: float) -> float:
         return 2 * value - 100
+
+
+# --- Team assessment: several respondents, one agreed answer per question -------------------------
+
+
+class TeamRound(models.Model):
+    """The owner asks colleagues to answer an assessment in progress, each on their own.
+
+    While the round is open nobody sees another's answers (the owner neither); once the owner
+    closes it, the consolidation page shows them side by side and the owner picks the agreed
+    answers, which become the assessment's ``Answer`` rows: what is scored and benchmarked. The
+    respondents' answers are kept (the spread), for the results' disagreement section.
+    """
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="team_round")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    agreed_at = models.DateTimeField(null=True, blank=True)  # the agreed answers were last saved
+
+    def __str__(self) -> str:
+        return f"team round of {self.assessment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Respondent(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        MANAGER = "manager", _("Manager")
+        IT = "it", _("IT")
+        OPERATIONS = "operations", _("Operations")
+        FINANCE = "finance", _("Finance and administration")
+        SALES = "sales", _("Sales and customer service")
+        OTHER = "other", _("Other")
+
+    round = models.ForeignKey(TeamRound, on_delete=models.CASCADE, related_name="respondents")
+    # The account that answers; None until the invitation is accepted (and if the account is
+    # deleted later: the answers stay, under the role, as part of the round's spread).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="team_respondents"
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=Role.choices)
+    pillars = models.JSONField(default=list)  # pillar codes asked; [] = every pillar
+    # SHA-256 of the invitation link's secret; cleared once accepted (the link then stops working).
+    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    invited_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)  # the respondent said they are done
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "email"], name="one_invitation_per_email_and_round"),
+            models.UniqueConstraint(
+                fields=["round", "user"], condition=Q(user__isnull=False), name="one_respondent_per_user_and_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) in {self.round}"
+
+    def asked(self, pillar_code: str) -> bool:
+        return not self.pillars or pillar_code in self.pillars
+
+
+class RespondentAnswer(models.Model):
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    choice_codes = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "question"], name="one_answer_per_respondent_and_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question.code}={','.join(self.choice_codes)}"
+
+
+class AgreedAnswerNote(models.Model):
+    """Why the team agreed on an answer (written on the consolidation page; optional)."""
+
+    round = models.ForeignKey(TeamRound, on_delete=models.CASCADE, related_name="notes")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=500)
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    written_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["round", "question"], name="one_note_per_round_and_question")]
+
+    def __str__(self) -> str:
+        return self.note

@@ -107,8 +107,11 @@ def questionnaire_page_html(
     error_items: list[tuple[str, str, str]] | None = None,
     has_prefilled: bool = False,
     loaded: str = "",
+    notice_html: str = "",
 ) -> str:
     """One questionnaire page filled with a request's values.
+
+    ``notice_html``: a notice above the questions (a team respondent's: for whom they answer).
 
     ``loaded`` is the page's marker of the answers it showed when first opened
     (``forms.loaded_answers_encode``); saving compares against it.
@@ -118,9 +121,9 @@ def questionnaire_page_html(
     # Every key of ``selected`` is a question of this version (answers are validated on save).
     answered = sum(1 for codes in selected.values() if codes)
     total = max(content.question_count(), 1)
-    notices = ""
+    notices = notice_html
     if error_items or has_prefilled:
-        notices = render_to_string(
+        notices += render_to_string(
             "assessments/_page_notices.html", {"error_items": error_items or [], "has_prefilled": has_prefilled}
         )
     return fill_fragment(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,7 +41,20 @@ from readiness.models import User
 from . import disclosure, plugins
 from .benchmarks import PEER_SCOPES, narrowest_group
 from .consent_texts import benchmark_consent_version
-from .models import Answer, Assessment, Firm, Membership, PeerStatistic, PillarScore, SizeClass
+from .models import (
+    TRUST_EVIDENCE,
+    TRUST_LABELS,
+    TRUST_VERIFIED,
+    Answer,
+    Assessment,
+    Firm,
+    Membership,
+    PeerStatistic,
+    PillarScore,
+    Respondent,
+    SizeClass,
+    TeamRound,
+)
 
 
 def firms_visible_to(user: User) -> QuerySet[Firm]:
@@ -75,6 +88,23 @@ def answers_of(assessment: Assessment) -> dict[str, list[str]]:
         code: list(codes)
         for code, codes in Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes")
     }
+
+
+def team_round_of(assessment: Assessment) -> TeamRound | None:
+    return TeamRound.objects.filter(assessment=assessment).first()
+
+
+def team_round_open(assessment: Assessment) -> bool:
+    return TeamRound.objects.filter(assessment=assessment, closed_at__isnull=True).exists()
+
+
+def own_respondent_id(user: User, assessment_id: int) -> int | None:
+    """The user's place in the assessment's open team round, if any."""
+    return (
+        Respondent.objects.filter(round__assessment_id=assessment_id, round__closed_at__isnull=True, user=user)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -208,6 +238,82 @@ def answer_review_rows(assessment: Assessment, content: VersionContent | None = 
     return reviews
 
 
+@dataclass(frozen=True)
+class TrustRow:
+    """One answered question and how far its answer can be trusted."""
+
+    code: str
+    pillar_title: str
+    question_text: str
+    answer_texts: tuple[str, ...]
+    trust: str  # models.TRUST_*
+    evidence: str
+    verified_at: datetime | None = None
+    verified_by: str = ""
+    verified_agency: str = ""
+
+    @property
+    def trust_label(self) -> str:
+        return str(TRUST_LABELS[self.trust])
+
+    @property
+    def evidence_is_link(self) -> bool:
+        return self.evidence.startswith(("https://", "http://")) and " " not in self.evidence
+
+    def with_evidence(self, text: str) -> TrustRow:
+        return replace(self, evidence=text)
+
+
+def trust_rows(assessment: Assessment, content: VersionContent | None = None) -> list[TrustRow]:
+    """Every answered question of the assessment, with its trust level, in questionnaire order."""
+    content = content or version_content(assessment.version_id)
+    stored = {
+        a.question.code: a
+        for a in Answer.objects.filter(assessment=assessment)
+        .exclude(choice_codes=[])
+        .select_related("question", "verified_by")
+    }
+    rows = []
+    for pillar in content.pillars:
+        for q in pillar.questions:
+            answer = stored.get(q.code)
+            if answer is None:
+                continue
+            rows.append(
+                TrustRow(
+                    q.code,
+                    pillar.label(),
+                    q.label(),
+                    tuple(c.label() for c in q.choices if c.code in answer.choice_codes),
+                    answer.trust,
+                    answer.evidence,
+                    answer.verified_at,
+                    answer.verified_by.email if answer.verified_by else "",
+                    answer.verified_agency_name,
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True)
+class TrustSummary:
+    answered: int
+    evidence: int
+    verified: int
+
+    @property
+    def self_declared(self) -> int:
+        return self.answered - self.evidence - self.verified
+
+
+def trust_summary(rows: list[TrustRow]) -> TrustSummary:
+    return TrustSummary(
+        len(rows),
+        sum(1 for r in rows if r.trust == TRUST_EVIDENCE),
+        sum(1 for r in rows if r.trust == TRUST_VERIFIED),
+    )
+
+
 def _visible_assessment_rows(
     user: User, assessment_id: int, columns: str, joins: Callable[[Callable[[str], str]], str]
 ) -> list[tuple[Any, ...]]:
@@ -244,6 +350,7 @@ class QuestionnairePageState:
     answers: dict[str, list[str]]
     prefilled: frozenset[str]
     texts_revision: int = 0  # the version's, for ``version_content``: translations loaded in place
+    team_round_open: bool = False  # the firm answers as a team: each respondent on their own pages
 
 
 def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePageState:
@@ -256,16 +363,17 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
     rows = _visible_assessment_rows(
         user,
         assessment_id,
-        "a.id, a.version_id, a.status, v.texts_revision, q.code, ans.choice_codes, ans.is_prefilled",
+        "a.id, a.version_id, a.status, v.texts_revision, tr.id, q.code, ans.choice_codes, ans.is_prefilled",
         lambda quote: (
             f"JOIN {quote(QuestionnaireVersion._meta.db_table)} v ON v.id = a.version_id "
+            f"LEFT JOIN {quote(TeamRound._meta.db_table)} tr ON tr.assessment_id = a.id AND tr.closed_at IS NULL "
             f"LEFT JOIN {quote(Answer._meta.db_table)} ans ON ans.assessment_id = a.id "
             f"LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = ans.question_id"
         ),
     )
     answers: dict[str, list[str]] = {}
     prefilled: set[str] = set()
-    for _id, _version, _status, _revision, code, codes, is_prefilled in rows:
+    for _id, _version, _status, _revision, _round, code, codes, is_prefilled in rows:
         if code is None:
             continue
         # SQLite hands JSON back as text, PostgreSQL's driver as Python objects.
@@ -280,6 +388,7 @@ def questionnaire_page_state(user: User, assessment_id: int) -> QuestionnairePag
         answers=answers,
         prefilled=frozenset(prefilled),
         texts_revision=first[3],
+        team_round_open=first[4] is not None,
     )
 
 

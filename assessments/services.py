@@ -20,7 +20,7 @@ from readiness.models import User
 from . import plugins, tasks
 from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
-from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
+from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore, TeamRound
 from .selectors import answers_of
 
 
@@ -113,6 +113,14 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
     question_ids = content.question_ids
     earlier = answers_of(previous)
     carried: dict[str, list[str]] = {code: codes for code, codes in earlier.items() if code in spec and codes}
+    # The same question answered the same way keeps its advisor's mark (and its evidence note);
+    # an answer carried over from a replaced question is a new answer, with neither.
+    marks = {
+        row["question__code"]: row
+        for row in Answer.objects.filter(assessment=previous, question__code__in=list(carried)).values(
+            "question__code", "evidence", *Answer.VERIFICATION_FIELDS
+        )
+    }
     for code, rule in Question.objects.filter(version_id=assessment.version_id).values_list("code", "carries_over"):
         if not rule or code in carried:
             continue
@@ -126,9 +134,14 @@ def _prefill(assessment: Assessment, previous: Assessment) -> None:
             normalised = normalise_answer(spec[code], codes)
         except InvalidAnswer:
             continue  # the question changed its choices: ask it afresh
+        kept = marks.get(code) if list(normalised) == list(earlier.get(code) or ()) else None
         rows.append(
             Answer(
-                assessment=assessment, question_id=question_ids[code], choice_codes=list(normalised), is_prefilled=True
+                assessment=assessment,
+                question_id=question_ids[code],
+                choice_codes=list(normalised),
+                is_prefilled=True,
+                **({"evidence": kept["evidence"], **{f: kept[f] for f in Answer.VERIFICATION_FIELDS}} if kept else {}),
             )
         )
     Answer.objects.bulk_create(rows)
@@ -173,6 +186,18 @@ def assessment_save_answers(
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
             raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
+        if TeamRound.objects.filter(assessment=locked, closed_at__isnull=True).exists():
+            raise AssessmentFrozen(
+                _("Your firm is answering as a team: the answers are agreed once the round is closed.")
+            )
+        # An advisor's mark goes with the answer it was made on: read the marked ones first.
+        marked = dict(
+            Answer.objects.filter(
+                assessment=locked,
+                question_id__in=[content.question_ids[code] for code in cleaned],
+                verified_at__isnull=False,
+            ).values_list("question_id", "choice_codes")
+        )
         if cleaned:
             Answer.objects.bulk_create(
                 [
@@ -187,6 +212,15 @@ def assessment_save_answers(
                 update_conflicts=True,
                 unique_fields=["assessment", "question"],
                 update_fields=["choice_codes", "is_prefilled", "updated_at"],
+            )
+        changed = [
+            question_id
+            for code, codes in cleaned.items()
+            if (question_id := content.question_ids[code]) in marked and list(marked[question_id]) != codes
+        ]
+        if changed:
+            Answer.objects.filter(assessment=locked, question_id__in=changed).update(
+                verified_at=None, verified_by=None, verified_agency_id=None, verified_agency_name=""
             )
         unconfirmed = [
             content.question_ids[code] for code in confirm if code in content.question_ids and code not in cleaned
@@ -255,6 +289,11 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
             raise AssessmentFrozen(_("This assessment was already submitted."))
+        team_round = TeamRound.objects.filter(assessment=locked).first()
+        if team_round is not None and (team_round.is_open or team_round.agreed_at is None):
+            raise AssessmentIncomplete(
+                _("Your firm answers as a team: close the round and agree on the answers first.")
+            )
         content = version_content(locked.version_id)
         answered = set(
             Answer.objects.filter(assessment=locked).exclude(choice_codes=[]).values_list("question__code", flat=True)
@@ -303,3 +342,30 @@ def assessment_recompute_scores(*, assessment: Assessment) -> ScoreResult:
         if locked.is_submitted:
             firm_summaries_refresh([locked.firm_id])
     return result
+
+
+def evidence_save(*, assessment: Assessment, notes: Mapping[str, str]) -> int:
+    """Note where the evidence for answers lives (question code -> a short note or a link; ""
+    removes it). Scores do not change, so a submitted assessment takes notes too. Returns the
+    answers whose note changed."""
+    content = version_content(assessment.version_id)
+    if TeamRound.objects.filter(assessment=assessment, closed_at__isnull=True).exists():
+        raise AssessmentFrozen(_("Your firm is answering as a team: add evidence once the answers are agreed."))
+    current = dict(
+        Answer.objects.filter(assessment=assessment).exclude(choice_codes=[]).values_list("question__code", "evidence")
+    )
+    changed = 0
+    with transaction.atomic():
+        for code, note in notes.items():
+            text = " ".join(note.split())[:EVIDENCE_MAX_LENGTH]
+            if code in current and code in content.question_ids and current[code] != text:
+                Answer.objects.filter(assessment=assessment, question_id=content.question_ids[code]).update(
+                    evidence=text
+                )
+                changed += 1
+    if changed and assessment.is_submitted:
+        firm_summaries_refresh([assessment.firm_id])  # the trust counts agencies read
+    return changed
+
+
+EVIDENCE_MAX_LENGTH = 500

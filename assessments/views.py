@@ -104,6 +104,8 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
     if state.is_submitted:
         messages.info(request, _("This assessment has been submitted; here are its results."))
         return redirect("assessments:results", assessment_id=assessment_id)
+    if state.team_round_open:
+        return _to_own_team_page(request, assessment_id, pillar_code)
     html = questionnaire_page_html(
         request,
         content=content,
@@ -123,6 +125,8 @@ def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str
         raise Http404("No such pillar.")
     if assessment.is_submitted:
         return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
+    if selectors.team_round_open(assessment):
+        return _to_own_team_page(request, assessment_id, pillar_code)
     form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
     if form.is_valid():
         try:
@@ -163,6 +167,16 @@ def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str
     return HttpResponse(html)
 
 
+def _to_own_team_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
+    """During a team round each person answers on their own pages, the owner too (nothing posted
+    to the assessment's own page is saved: the agreed answers are chosen after the round)."""
+    messages.info(request, _("Your firm is answering as a team: these are your own answers in the round."))
+    own = selectors.own_respondent_id(request.user, assessment_id)
+    if own is None:
+        return redirect("assessments:team", assessment_id=assessment_id)
+    return redirect("assessments:respondent_pillar", respondent_id=own, pillar_code=pillar_code)
+
+
 def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ...], index: int) -> str:
     action = request.POST.get("action", "next")
     if action == "previous" and index > 0:
@@ -187,6 +201,7 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
         return redirect("assessments:results", assessment_id=assessment.pk)
     content = version_content(assessment.version_id)
     progress = selectors.progress_of(assessment, content)
+    team_round = selectors.team_round_of(assessment)
     return render(
         request,
         "assessments/review.html",
@@ -196,6 +211,8 @@ def review(request: HttpRequest, assessment_id: int) -> HttpResponse:
             "prefilled_total": sum(p.prefilled for p in progress),
             "unanswered": selectors.unanswered_questions(assessment, content),
             "answer_rows": selectors.answer_review_rows(assessment, content),
+            "team_round": team_round,
+            "team_blocks": team_round is not None and (team_round.is_open or team_round.agreed_at is None),
         },
     )
 
@@ -284,3 +301,37 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         else _("Your account has been deleted."),
     )
     return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence(request: HttpRequest, assessment_id: int) -> HttpResponse:
+    """Where the evidence for each answer lives (optional): a short note or a link per answer."""
+    assessment = selectors.assessment_for(request.user, assessment_id)
+    rows = selectors.trust_rows(assessment)
+    if request.method == "POST":
+        notes = {row.code: request.POST.get(f"evidence-{row.code}", "") for row in rows}
+        too_long = [row for row in rows if len(notes[row.code].strip()) > services.EVIDENCE_MAX_LENGTH]
+        if too_long:
+            messages.error(
+                request,
+                _("A note can hold %(n)d characters at most: shorten it, or give a link instead. Nothing was saved.")
+                % {"n": services.EVIDENCE_MAX_LENGTH},
+            )
+            rows = [row.with_evidence(notes[row.code]) for row in rows]
+        else:
+            try:
+                changed = services.evidence_save(assessment=assessment, notes=notes)
+            except services.AssessmentFrozen as exc:
+                return _conflict(request, assessment, str(exc))
+            messages.success(
+                request,
+                ngettext("%(n)d note saved.", "%(n)d notes saved.", changed) % {"n": changed},
+            )
+            target = "assessments:results" if assessment.is_submitted else "assessments:review"
+            return redirect(target, assessment_id=assessment.pk)
+    return render(
+        request,
+        "assessments/evidence.html",
+        {"assessment": assessment, "rows": rows, "max_length": services.EVIDENCE_MAX_LENGTH},
+    )

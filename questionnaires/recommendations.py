@@ -10,7 +10,10 @@ Triggers (the content file's ``when``):
   checklist where one of the ``missing`` items is not ticked ("don't know" and "none of
   these" tick nothing). Unanswered and "not applicable" questions never match: we do not
   recommend on what we were not told;
-- both given: the level matches and some answer entry matches.
+- both given: the level matches and some answer entry matches;
+- a team assessment: a question that a good part of the team could not answer ("don't know",
+  ``consensus.QuestionSpread.widely_unknown``) also matches as if "don't know" were the agreed
+  answer, whatever was agreed: a practice half the team knows nothing of is a gap in itself.
 
 Priority (DESIGN, "Priorities"): impact times the size of the gap first, then cheaper effort,
 then the shorter horizon, then the content's own order. The gap is how far the firm is from
@@ -27,6 +30,7 @@ from typing import Any, Protocol
 
 from .scoring import (
     CHECKLIST,
+    DONT_KNOW,
     LEVELS,
     NOT_APPLICABLE,
     QuestionnaireSpec,
@@ -77,6 +81,7 @@ class TriggeredAction:
     by_level: bool  # the pillar's level is among the rule's levels
     because: tuple[str, ...]  # question codes whose answers triggered it, in the rule's order
     position: int = 0
+    unknown_to_team: tuple[str, ...] = ()  # of ``because``: triggered by the team's "don't know"
 
 
 def answer_matches(trigger: AnswerTrigger, kind: str, codes: Sequence[str]) -> bool:
@@ -93,8 +98,11 @@ def triggered_actions(
     questionnaire: QuestionnaireSpec,
     scores: ScoreResult,
     answers: Mapping[str, Sequence[str]],
+    unknown_to_team: frozenset[str] = frozenset(),
 ) -> list[TriggeredAction]:
-    """The rules that fire for these scores and answers, in content order, with their gap."""
+    """The rules that fire for these scores and answers, in content order, with their gap.
+
+    ``unknown_to_team``: questions a good part of a team answered "don't know" (see above)."""
     questions = questionnaire.questions()
     levels = {p.code: p.level for p in scores.pillars}
     pillar_scores = {p.code: p.score for p in scores.pillars}
@@ -103,6 +111,7 @@ def triggered_actions(
         level = levels.get(rule.pillar)
         by_level = level is not None and level in rule.levels
         because: list[str] = []
+        unknown: list[str] = []
         shortfall = 0.0
         for trigger in rule.answers:
             question = questions.get(trigger.question)
@@ -113,6 +122,10 @@ def triggered_actions(
                 because.append(trigger.question)
                 score = question_score(question, codes)
                 shortfall = max(shortfall, 1.0 - (score or 0.0))
+            elif trigger.question in unknown_to_team and answer_matches(trigger, question.kind, (DONT_KNOW,)):
+                because.append(trigger.question)
+                unknown.append(trigger.question)
+                shortfall = 1.0  # "don't know" scores 0
         if rule.levels and not by_level:
             continue
         if rule.answers and not because:
@@ -134,6 +147,7 @@ def triggered_actions(
                 by_level=by_level,
                 because=tuple(dict.fromkeys(because)),
                 position=rule.position,
+                unknown_to_team=tuple(dict.fromkeys(unknown)),
             )
         )
     return fired
