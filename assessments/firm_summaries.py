@@ -71,12 +71,23 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     # Migration 0007 builds the first summaries with its historical model, which predates these.
     fields = {field.name for field in summary_model._meta.get_fields()}
     knows_versions, knows_dma = "versions_differ" in fields, FirmSummary.dma_field("latest", DIMENSIONS[0]) in fields
+    knows_trust = "latest_verified" in fields
     latest_ids = {end[1][0] for end in ends.values()}
     answers_of: dict[int, dict[str, list[str]]] = {}
-    for assessment_id, code, choice_codes in answer_model.objects.filter(
+    trust_of: dict[int, list[int]] = {}  # assessment -> [answered, evidence noted, verified]
+    trust_columns = ("verified_at", "evidence") if knows_trust else ()
+    for assessment_id, code, choice_codes, *trust in answer_model.objects.filter(
         assessment_id__in=wanted if knows_dma else latest_ids
-    ).values_list("assessment_id", "question__code", "choice_codes"):
+    ).values_list("assessment_id", "question__code", "choice_codes", *trust_columns):
         answers_of.setdefault(assessment_id, {})[code] = choice_codes
+        if knows_trust and choice_codes:
+            counts = trust_of.setdefault(assessment_id, [0, 0, 0])
+            counts[0] += 1
+            verified_at, evidence = trust
+            if verified_at is not None:
+                counts[2] += 1
+            elif evidence:
+                counts[1] += 1
     pillar_scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
         "assessment_id", "pillar_code", "score"
@@ -86,6 +97,12 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
     for firm_id, (first, latest, count) in ends.items():
         versions = {"versions_differ": first[5] != latest[5]} if knows_versions else {}
         dma = _dma_columns(first, latest, answers_of) if knows_dma else {}
+        answered, evidence, verified = trust_of.get(latest[0], [0, 0, 0])
+        trust = (
+            {"latest_answered": answered, "latest_evidence": evidence, "latest_verified": verified}
+            if knows_trust
+            else {}
+        )
         first_scores, latest_scores = pillar_scores.get(first[0], {}), pillar_scores.get(latest[0], {})
         summaries.append(
             summary_model(
@@ -100,6 +117,7 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
                 **{f"first_{code}": first_scores.get(code) for code in KNOWN_PILLARS},
                 **versions,
                 **dma,
+                **trust,
             )
         )
     latest_answers = [

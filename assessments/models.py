@@ -239,6 +239,13 @@ class FirmSummary(models.Model):
     # The first and latest were taken on different questionnaire versions: their pillar scores
     # are still compared, with a note, since some questions changed between them.
     versions_differ = models.BooleanField(default=False)
+    # The latest assessment's answers by trust level (issue 18): answered, of which evidence
+    # noted (not verified), and verified by an advisor. An assessment is "verified" when every
+    # answer is (``verified_everywhere``), the rule the agency filter and the verified-only peer
+    # statistics use.
+    latest_answered = models.PositiveSmallIntegerField(default=0)
+    latest_evidence = models.PositiveSmallIntegerField(default=0)
+    latest_verified = models.PositiveSmallIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.firm_id}: {self.submitted_count} submitted, latest {self.latest_score}"

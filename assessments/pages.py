@@ -42,9 +42,15 @@ from . import selectors
 from .charts import spec as charts
 from .charts.plotly_figures import plotly_figure
 from .plans import action_plan_for
+from .team.selectors import team_findings
 
 RESULTS_CACHE_SECONDS = 24 * 3600
-RESULTS_BODY_TEMPLATES = ("assessments/_results_body.html", "assessments/_chart.html", "assessments/_action_item.html")
+RESULTS_BODY_TEMPLATES = (
+    "assessments/_results_body.html",
+    "assessments/_chart.html",
+    "assessments/_action_item.html",
+    "assessments/_team_and_trust.html",
+)
 
 
 @functools.cache
@@ -169,6 +175,8 @@ def results_page_html(
             # A renamed firm or a changed demo label shows at once.
             state.firm_updated_at,
             state.content_generation,
+            # Evidence noted or an advisor's verification after submission shows at once.
+            state.assessment_updated_at,
         )
     )
     key = f"results:{state.assessment_id}:{hashlib.sha256(identity.encode()).hexdigest()}"
@@ -206,6 +214,8 @@ def _results_body(assessment: Any) -> str:
     history = selectors.history_until(assessment)
     pillar_rows = selectors.pillar_score_rows(assessment)
     peers = selectors.peer_comparison_for(assessment)
+    trust_rows = selectors.trust_rows(assessment)
+    team = team_findings(assessment)
     return render_to_string(
         "assessments/_results_body.html",
         {
@@ -220,6 +230,9 @@ def _results_body(assessment: Any) -> str:
             "version_change": selectors.version_change(history),
             "official": selectors.official_comparison_for(assessment),
             "dma": selectors.dma_view_for(assessment),
-            "plan": action_plan_for(assessment),
+            "plan": action_plan_for(assessment, unknown_to_team=team.widely_unknown if team else frozenset()),
+            "team": team,
+            "trust": selectors.trust_summary(trust_rows),
+            "trust_rows": trust_rows,
         },
     )

@@ -49,6 +49,7 @@ from .charts import spec as charts
 from .charts.svg import svg_chart
 from .models import Assessment
 from .plans import ActionPlan, AnswerShown, PillarPlan, PlanItem, action_plan_for
+from .team.selectors import team_findings
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ def document_identity(state: selectors.ResultsPageState, language: str) -> str:
         settings.BENCHMARK_MIN_GROUP,
         settings.BENCHMARK_DEMO_MODE,
         state.firm_updated_at,
+        state.assessment_updated_at,  # evidence and verification marks
         _template_digest(),
     )
     return hashlib.sha256("|".join(str(p) for p in parts).encode()).hexdigest()[:32]
@@ -149,7 +151,11 @@ def action_plan_context(assessment: Assessment) -> dict[str, Any]:
     answers = selectors.answers_of(assessment)
     peers = selectors.peer_comparison_for(assessment)
     official = selectors.official_comparison_for(assessment)
-    plan: ActionPlan = action_plan_for(assessment, answers)
+    team = team_findings(assessment)
+    plan: ActionPlan = action_plan_for(
+        assessment, answers, unknown_to_team=team.widely_unknown if team else frozenset()
+    )
+    trust_rows = selectors.trust_rows(assessment)
     radar = charts.radar_chart([row for row in peers.rows if row.code != "overall"], peers.label)
     return {
         "assessment": assessment,
@@ -164,6 +170,8 @@ def action_plan_context(assessment: Assessment) -> dict[str, Any]:
         "generated_on": timezone.localdate(),
         "levels": level_table(),
         "min_group": settings.BENCHMARK_MIN_GROUP,
+        "team": team,
+        "trust": selectors.trust_summary(trust_rows),
     }
 
 

@@ -21,7 +21,7 @@ from questionnaires.recommendations import (
     prioritise,
     triggered_actions,
 )
-from questionnaires.scoring import score_assessment
+from questionnaires.scoring import DONT_KNOW, score_assessment
 from questionnaires.selectors import (
     ActionView,
     PolicyExampleView,
@@ -33,6 +33,7 @@ from questionnaires.selectors import (
 
 from .models import Assessment
 from .selectors import answers_of
+from .team.selectors import team_findings
 
 TOP_PRIORITIES = 5  # shown first on the results page and the PDF summary
 PLAN_SIZE = 10  # actions in the PDF's plan by horizon
@@ -59,6 +60,7 @@ class AnswerShown:
     question_text: str
     answer_texts: tuple[str, ...]
     missing: bool = False
+    team_unknown: bool = False  # triggered because a good part of the team said "don't know"
 
 
 @dataclass(frozen=True)
@@ -143,17 +145,33 @@ def _reason(question: QuestionView, codes: list[str], trigger: AnswerTrigger | N
     return AnswerShown(question.code, question.label(), absent, missing=True)
 
 
-def action_plan_for(assessment: Assessment, answers: dict[str, list[str]] | None = None) -> ActionPlan:
-    """The plan of ``assessment`` (the caller checked access), in the active language."""
+def _team_unknown(question: QuestionView) -> AnswerShown:
+    dont_know = tuple(c.label() for c in question.choices if c.code == DONT_KNOW)
+    return AnswerShown(question.code, question.label(), dont_know, team_unknown=True)
+
+
+def action_plan_for(
+    assessment: Assessment, answers: dict[str, list[str]] | None = None, unknown_to_team: frozenset[str] | None = None
+) -> ActionPlan:
+    """The plan of ``assessment`` (the caller checked access), in the active language.
+
+    ``unknown_to_team``: the questions a good part of the firm's team could not answer (read
+    from the assessment's team round when not given)."""
     content: VersionContent = version_content(assessment.version_id)
     answers = answers_of(assessment) if answers is None else answers
+    if unknown_to_team is None:
+        findings = team_findings(assessment)
+        unknown_to_team = findings.widely_unknown if findings else frozenset()
     action_set = action_set_for(assessment.version_id)
     questions = {q.code: q for p in content.pillars for q in p.questions}
     if action_set is None:
         fired: list[TriggeredAction] = []
     else:
         scores = score_assessment(content.spec, answers)
-        fired = prioritise(triggered_actions(action_set.rules, content.spec, scores, answers), content.pillar_codes())
+        fired = prioritise(
+            triggered_actions(action_set.rules, content.spec, scores, answers, unknown_to_team),
+            content.pillar_codes(),
+        )
     titles = {p.code: p.label() for p in content.pillars}
     rules = action_set.rules if action_set else ()
     triggers = {(rule.code, trigger.question): trigger for rule in rules for trigger in rule.answers}
@@ -164,7 +182,10 @@ def action_plan_for(assessment: Assessment, answers: dict[str, list[str]] | None
             triggered=t,
             pillar_title=titles.get(t.pillar, t.pillar),
             reasons=tuple(
-                _reason(questions[code], answers.get(code, []), triggers.get((t.code, code))) for code in t.because
+                _team_unknown(questions[code])
+                if code in t.unknown_to_team
+                else _reason(questions[code], answers.get(code, []), triggers.get((t.code, code)))
+                for code in t.because
             ),
         )
         for rank, t in enumerate(fired, start=1)

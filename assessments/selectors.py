@@ -251,6 +251,7 @@ class TrustRow:
     verified_at: datetime | None = None
     verified_by: str = ""
     verified_agency: str = ""
+    verified_agency_id: int | None = None
 
     @property
     def trust_label(self) -> str:
@@ -290,6 +291,7 @@ def trust_rows(assessment: Assessment, content: VersionContent | None = None) ->
                     answer.verified_at,
                     answer.verified_by.email if answer.verified_by else "",
                     answer.verified_agency_name,
+                    answer.verified_agency_id,
                 )
             )
     return rows
@@ -583,6 +585,7 @@ class ResultsPageState:
     submitted_at: datetime | None = None
     version_id: int = 0
     texts_revision: int = 0  # the version's, for ``version_content`` (also in ``content_generation``)
+    assessment_updated_at: str = ""  # evidence and verification marks change it after submission
 
 
 def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
@@ -598,7 +601,8 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
     (row,) = _visible_assessment_rows(
         user,
         assessment_id,
-        f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}, a.version_id",
+        f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}, a.version_id, "
+        "a.updated_at",
         lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
     return ResultsPageState(
@@ -610,6 +614,7 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
         _in_utc(row[5]),
         version_id=row[7],
         texts_revision=row[6],
+        assessment_updated_at=_instant_text(_in_utc(row[8])),
     )
 
 
@@ -626,6 +631,7 @@ def results_state_of(assessment: Assessment) -> ResultsPageState:
         assessment.submitted_at,
         version_id=assessment.version_id,
         texts_revision=texts_revision,
+        assessment_updated_at=_instant_text(_in_utc(assessment.updated_at)),
     )
 
 

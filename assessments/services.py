@@ -363,8 +363,10 @@ def evidence_save(*, assessment: Assessment, notes: Mapping[str, str]) -> int:
                     evidence=text
                 )
                 changed += 1
-    if changed and assessment.is_submitted:
-        firm_summaries_refresh([assessment.firm_id])  # the trust counts agencies read
+    if changed:
+        Assessment.objects.filter(pk=assessment.pk).update(updated_at=timezone.now())  # results' cache key
+        if assessment.is_submitted:
+            firm_summaries_refresh([assessment.firm_id])  # the trust counts agencies read
     return changed
 
 

@@ -26,8 +26,9 @@ CONSENT_TERMS = (
         "read-only API, with keys the agency controls."
     ),
     _(
-        "They can mark which of your assessments came before and after their support, and record the services "
-        "they delivered to you; you see both under “Sharing”."
+        "They can mark which of your assessments came before and after their support, record the services "
+        "they delivered to you, and mark the answers they verified with you during a visit; you see all of "
+        "this under “Sharing” and with your results."
     ),
     _("They cannot change your answers, and they do not see assessments in progress."),
     _(

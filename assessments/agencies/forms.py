@@ -15,7 +15,7 @@ from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
 from .models import ApiToken, ServiceRecord, WebhookEndpoint
-from .selectors import DashboardFilters
+from .selectors import VERIFIED_ALL, VERIFIED_SOME, DashboardFilters
 
 
 class InvitationForm(forms.Form):
@@ -57,6 +57,15 @@ class DashboardFilterForm(forms.Form):
     )
     submitted_from = forms.DateField(label=_("Assessed from"), required=False, widget=DATE_INPUT)
     submitted_to = forms.DateField(label=_("Assessed until"), required=False, widget=DATE_INPUT)
+    verified = forms.ChoiceField(
+        label=_("Verified by an advisor"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            (VERIFIED_SOME, _("Some answers verified")),
+            (VERIFIED_ALL, _("Every answer verified")),
+        ],
+    )
 
     def filters(self) -> DashboardFilters:
         if not self.is_valid():
@@ -70,6 +79,7 @@ class DashboardFilterForm(forms.Form):
             level=data.get("level") or "",
             submitted_from=data.get("submitted_from"),
             submitted_to=data.get("submitted_to"),
+            verified=data.get("verified") or "",
         )
 
 

@@ -150,6 +150,7 @@ class AccessLogEntry(models.Model):
         ZIPPED = "zipped_plan", _("put the action plan in a ZIP of all clients' plans")
         LISTED = "listed", _("saw the scores in the list of clients")
         API = "api", _("read them through the agency's API")
+        VERIFIED = "verified", _("marked answers as verified during a visit")
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="access_log")
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")

@@ -227,6 +227,7 @@ class DashboardFilters:
     level: str = ""
     submitted_from: date | None = None
     submitted_to: date | None = None
+    verified: str = ""  # VERIFIED_SOME or VERIFIED_ALL: answers an advisor verified in the latest assessment
 
     @property
     def active(self) -> bool:
@@ -257,6 +258,9 @@ class Dashboard:
     cohort_overall_average: float | None = None
 
 
+VERIFIED_SOME, VERIFIED_ALL = "some", "all"
+
+
 def _filter_condition(filters: DashboardFilters, *, firm: str, summary: str) -> Q:
     """The filters as one condition; ``firm`` and ``summary`` are the paths to the firm's and
     its summary's fields from the model queried ("" or "firm__", "summary__" or "")."""
@@ -268,6 +272,12 @@ def _filter_condition(filters: DashboardFilters, *, firm: str, summary: str) -> 
         condition &= Q(**{f"{firm}region__iexact": filters.region})
     if filters.level:
         condition &= Q(**{f"{summary}latest_level": filters.level})
+    if filters.verified == VERIFIED_SOME:
+        condition &= Q(**{f"{summary}latest_verified__gt": 0})
+    elif filters.verified == VERIFIED_ALL:
+        condition &= Q(
+            **{f"{summary}latest_verified__gt": 0, f"{summary}latest_verified": F(f"{summary}latest_answered")}
+        )
     # Whole days in the site's time zone, compared as instants: an index can serve it, where
     # a __date lookup would convert every row first.
     if filters.submitted_from:
@@ -397,7 +407,8 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
     One query whatever the number of clients, read in chunks so memory stays flat: every
     figure comes from the client's summary rows (``FirmSummary``, ``FirmLatestAnswers``).
     Columns: profile, scores, the six DMA dimensions and their average (``questionnaires.dma``;
-    empty for a version without a DMA mapping), then one per question, headed by its stable
+    empty for a version without a DMA mapping), T0/T1 and services, the answers by trust level
+    (verified by an advisor, evidence noted, self-declared), then one per question, headed by its stable
     code, holding the choice code (several, for a checklist, joined by "|"): the current
     version's questions first, then those only earlier versions ask, so a client whose latest
     assessment is on an earlier version keeps its answers. A cell the client has no value for is
@@ -412,12 +423,14 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
         *(f"score_{code}" for code in pillar_codes),
         *(f"dma_{code}" for code in DMA_DIMENSIONS), "dma_average",
         "t0_assessment_id", "t1_assessment_id", "services_count", "services_hours", "services_value_eur",
+        "answers_verified", "answers_with_evidence", "answers_self_declared",
         *question_codes,
     ]  # fmt: skip
     columns = (
         "id", "name", "country", "sector", "size_class", "region", "latest_id", "latest_submitted_at",
         "latest_version", "latest_score", "latest_level", "latest_answers__answers", "summary__latest__version_id",
         "t0_id", "t1_id", "services_count", "services_hours", "services_value",
+        "summary__latest_answered", "summary__latest_evidence", "summary__latest_verified",
         *(f"summary__{FirmSummary.dma_field('latest', code)}" for code in DMA_DIMENSIONS),
         *(f"summary__latest_{code}" for code in pillar_codes),
     )  # fmt: skip
@@ -453,7 +466,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
             level,
             *rest,
         ) in firms.iterator(chunk_size=EXPORT_CHUNK):
-            answers, _version_id, t0, t1, service_count, hours, value, *figures = rest
+            answers, _version_id, t0, t1, service_count, hours, value, answered, evidence, verified, *figures = rest
             dma, scores = figures[: len(DMA_DIMENSIONS)], figures[len(DMA_DIMENSIONS) :]
             yield [
                 firm_id, name, str(country), sector, size, region, latest,
@@ -462,6 +475,7 @@ def export_rows(agency: Agency, filters: DashboardFilters) -> tuple[list[str], I
                 *scores,
                 *dma, dma_average(dma),
                 t0, t1, service_count, hours, value,
+                verified, evidence, answered - verified - evidence,
                 *map(answers.get, question_codes),
             ]  # fmt: skip
 

@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from assessments.models import Assessment, Firm, Membership
+from assessments.firm_summaries import firm_summaries_refresh
+from assessments.models import Answer, Assessment, Firm, Membership
 from readiness.models import User
 
 from . import access_log, export_files, selectors, webhooks
@@ -301,6 +302,44 @@ def pdf_zip_request(*, agency: Agency, user: User, language: str) -> PortfolioEx
 
 class MeasurementError(Exception):
     """A T0/T1 mark that breaks the rules; the message is for the advisor."""
+
+
+def answers_verify(*, member: AgencyMember, assessment: Assessment, verified_codes: Iterable[str]) -> int:
+    """Record which answers of a consenting client's submitted assessment this advisor verified
+    during a visit (``verified_codes``, question codes): the ones ticked are marked (who, when,
+    for this agency); those this agency had marked and are no longer ticked lose the mark.
+    Another agency's marks stay as they are. The caller found ``assessment`` through
+    ``selectors.client_assessment``. Returns the answers whose mark changed."""
+    wanted = set(verified_codes)
+    agency = member.agency
+    now = timezone.now()
+    changed = 0
+    with transaction.atomic():
+        answers = (
+            Answer.objects.select_for_update()
+            .filter(assessment=assessment)
+            .exclude(choice_codes=[])
+            .select_related("question")
+        )
+        for answer in answers:
+            mine = answer.verified_agency_id == agency.pk
+            if answer.question.code in wanted and answer.verified_at is None:
+                answer.verified_at, answer.verified_by = now, member.user
+                answer.verified_agency_id, answer.verified_agency_name = agency.pk, agency.name
+            elif answer.question.code not in wanted and answer.verified_at is not None and mine:
+                answer.verified_at, answer.verified_by = None, None
+                answer.verified_agency_id, answer.verified_agency_name = None, ""
+            else:
+                continue
+            answer.save(update_fields=[*Answer.VERIFICATION_FIELDS, "updated_at"])
+            changed += 1
+        if changed:
+            Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)  # the results' cache key
+            firm_summaries_refresh([assessment.firm_id])
+            access_log.access_log_record(
+                agency=agency, user=member.user, assessment=assessment, action=AccessLogEntry.Action.VERIFIED
+            )
+    return changed
 
 
 def measurement_mark(*, member: AgencyMember, assessment: Assessment, which: str) -> SupportMeasurement:

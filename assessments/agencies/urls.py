@@ -47,6 +47,12 @@ urlpatterns = [
         name="agency_client_results",
     ),
     path(
+        # "evidence/", like the firm's own page beside its results: the results page links "../evidence/".
+        "agency/<id:agency_id>/assessments/<id:assessment_id>/evidence/",
+        views.agency_client_evidence,
+        name="agency_client_evidence",
+    ),
+    path(
         "agency/<id:agency_id>/assessments/<id:assessment_id>/action-plan.pdf",
         views.agency_client_pdf,
         name="agency_client_pdf",

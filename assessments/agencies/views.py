@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from assessments import pdf
@@ -284,6 +285,36 @@ def agency_client_results(request: HttpRequest, agency_id: int, assessment_id: i
     )
     return HttpResponse(
         results_page_html(request, firm_selectors.results_state_of(assessment), load=lambda: assessment)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agency_client_evidence(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
+    """The client's answers with their evidence notes; the advisor ticks those verified on a visit."""
+    member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
+    rows = firm_selectors.trust_rows(assessment)
+    if request.method == "POST":
+        known = {row.code for row in rows}
+        ticked = [code for code in request.POST.getlist("verified") if code in known]
+        changed = services.answers_verify(member=member, assessment=assessment, verified_codes=ticked)
+        messages.success(
+            request,
+            ngettext("%(n)d mark changed.", "%(n)d marks changed.", changed) % {"n": changed},
+        )
+        return redirect("agencies:agency_client_evidence", agency_id=member.agency_id, assessment_id=assessment.pk)
+    access_log.access_log_record(
+        agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.VIEWED_RESULTS
+    )
+    return render(
+        request,
+        "agencies/evidence.html",
+        {
+            "agency": member.agency,
+            "assessment": assessment,
+            "rows": rows,
+            "summary": firm_selectors.trust_summary(rows),
+        },
     )
 
 

@@ -17,7 +17,7 @@ from django.http import Http404
 
 from questionnaires.consensus import QuestionSpread, disagreements_first, question_spread
 from questionnaires.rendering import dom_id
-from questionnaires.selectors import ChoiceView, QuestionView, VersionContent, version_content
+from questionnaires.selectors import QuestionView, VersionContent, version_content
 from readiness.models import User
 
 from ..models import AgreedAnswerNote, Answer, Assessment, Membership, Respondent, RespondentAnswer, TeamRound
@@ -116,7 +116,7 @@ def closed_round_for(user: User, assessment_id: int) -> TeamRound:
 
 @dataclass(frozen=True)
 class SaidBy:
-    choices: tuple[ChoiceView, ...]
+    answers: tuple[str, ...]  # the chosen answers' texts, in the active language
     who: tuple[str, ...]
     is_dont_know: bool
 
@@ -142,7 +142,7 @@ class ConsolidationRow:
 def _said(question: QuestionView, spread: QuestionSpread, labels: dict[int, str]) -> tuple[SaidBy, ...]:
     return tuple(
         SaidBy(
-            tuple(c for c in question.choices if c.code in group.codes),
+            tuple(c.label() for c in question.choices if c.code in group.codes),
             tuple(labels[r] for r in group.respondents),  # type: ignore[index]
             group.is_dont_know,
         )

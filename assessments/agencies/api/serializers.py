@@ -40,6 +40,13 @@ class AssessmentSerializer(serializers.Serializer):
     overall_level = serializers.CharField(allow_blank=True)
     pillars = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text="Pillar code to score.")
     dma = DmaSerializer(allow_null=True, help_text="Null for a questionnaire version without a DMA mapping.")
+    answer_trust = serializers.DictField(
+        child=serializers.ChoiceField(choices=["self_declared", "evidence", "verified"]),
+        help_text=(
+            "Question code to the answer's trust level: self-declared, evidence noted by the firm, "
+            "or verified by an advisor of a consenting agency during a visit."
+        ),
+    )
 
 
 class MeasurementSerializer(serializers.Serializer):

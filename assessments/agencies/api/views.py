@@ -14,7 +14,15 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments.models import Assessment, Firm, PillarScore
+from assessments.models import (
+    TRUST_EVIDENCE,
+    TRUST_SELF_DECLARED,
+    TRUST_VERIFIED,
+    Answer,
+    Assessment,
+    Firm,
+    PillarScore,
+)
 from assessments.selectors import answers_of
 from questionnaires.dma import dma_scores
 from questionnaires.selectors import dma_mapping_for, version_content
@@ -107,6 +115,14 @@ def assessment_rows(assessments: Iterable[Assessment]) -> list[dict[str, Any]]:
         "assessment_id", "pillar_code", "score"
     ):
         pillars.setdefault(assessment_id, {})[code] = score
+    trust: dict[int, dict[str, str]] = {}
+    for assessment_id, code, verified_at, evidence in (
+        Answer.objects.filter(assessment__in=assessments)
+        .exclude(choice_codes=[])
+        .values_list("assessment_id", "question__code", "verified_at", "evidence")
+    ):
+        level = TRUST_VERIFIED if verified_at else TRUST_EVIDENCE if evidence else TRUST_SELF_DECLARED
+        trust.setdefault(assessment_id, {})[code] = level
     rows = []
     for assessment in assessments:
         mapping = dma_mapping_for(assessment.version_id, assessment.version.label)
@@ -131,6 +147,7 @@ def assessment_rows(assessments: Iterable[Assessment]) -> list[dict[str, Any]]:
                 "overall_level": assessment.overall_level or "",
                 "pillars": pillars.get(assessment.pk, {}),
                 "dma": dma,
+                "answer_trust": trust.get(assessment.pk, {}),
             }
         )
     return rows
