@@ -17,7 +17,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
@@ -85,6 +85,8 @@ def contributors(includes_demo: bool) -> QuerySet[FirmSummary]:
     consenting = FirmSummary.objects.filter(
         firm__benchmark_consent=True, firm__benchmark_consent_version=benchmark_consent_version()
     )
+    if settings.BENCHMARK_VERIFIED_ONLY:  # every answer of the latest assessment verified by an advisor
+        consenting = consenting.filter(latest_verified__gt=0, latest_verified=F("latest_answered"))
     if not includes_demo:
         return consenting.filter(confirmed_owner, firm__is_demo=False)
     # Generated demo firms have no owner to confirm anything; no one can sign up as one, and they

@@ -25,7 +25,7 @@ from django.utils import timezone
 from readiness.models import User
 
 from . import pdf, plugins
-from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .models import Answer, Assessment, Firm, Membership, PillarScore, Respondent, TeamRound
 from .peer_statistics import peer_statistics_refresh
 from .spreadsheet_cells import spreadsheet_safe
 
@@ -48,6 +48,19 @@ def personal_data_export(user: User) -> dict[str, Any]:
         },
         **{section.key: section.records(user) for section in plugins.account_data_sections()},
         "firms": [_firm_record(firm) for firm in firms],
+        # What the person answered in other firms' team assessments, as a colleague.
+        "team_answers": [
+            {
+                "firm": respondent.round.assessment.firm.name,
+                "assessment_id": respondent.round.assessment_id,
+                "role": respondent.role,
+                "answers": {a.question.code: list(a.choice_codes) for a in respondent.answers.all()},
+            }
+            for respondent in Respondent.objects.filter(user=user)
+            .exclude(round__assessment__firm__in=firms)
+            .select_related("round__assessment__firm")
+            .prefetch_related("answers__question")
+        ],
     }
 
 
@@ -59,10 +72,27 @@ def _firm_record(firm: Firm) -> dict[str, Any]:
     ):
         scores.setdefault(assessment_id, {})[code] = score
     answers: dict[int, dict[str, list[str]]] = {}
-    for assessment_id, code, choices in Answer.objects.filter(assessment__firm=firm).values_list(
-        "assessment_id", "question__code", "choice_codes"
-    ):
+    trust: dict[int, dict[str, dict[str, Any]]] = {}
+    for assessment_id, code, choices, evidence, verified_at, verified_by, agency in Answer.objects.filter(
+        assessment__firm=firm
+    ).values_list(
+        "assessment_id", "question__code", "choice_codes", "evidence", "verified_at", "verified_by__email",
+        "verified_agency_name",
+    ):  # fmt: skip
         answers.setdefault(assessment_id, {})[code] = list(choices)
+        if evidence or verified_at:
+            trust.setdefault(assessment_id, {})[code] = {
+                "evidence": evidence,
+                "verified_at": iso_or_none(verified_at),
+                "verified_by": verified_by,
+                "verified_for_agency": agency,
+            }
+    rounds = {
+        r.assessment_id: r
+        for r in TeamRound.objects.filter(assessment__firm=firm).prefetch_related(
+            "respondents__answers__question", "notes__question"
+        )
+    }
     return {
         "name": firm.name,
         "country": str(firm.country),
@@ -89,9 +119,29 @@ def _firm_record(firm: Firm) -> dict[str, Any]:
                 "method_version": a.method_version,
                 "pillar_scores": scores.get(a.pk, {}),
                 "answers": answers.get(a.pk, {}),
+                "answer_evidence_and_verification": trust.get(a.pk, {}),
+                "team_round": _team_round_record(rounds[a.pk]) if a.pk in rounds else None,
             }
             for a in assessments
         ],
+    }
+
+
+def _team_round_record(team_round: TeamRound) -> dict[str, Any]:
+    return {
+        "opened_at": iso_or_none(team_round.opened_at),
+        "closed_at": iso_or_none(team_round.closed_at),
+        "respondents": [
+            {
+                "email": r.email,
+                "role": r.role,
+                "pillars": r.pillars,
+                "accepted_at": iso_or_none(r.accepted_at),
+                "answers": {a.question.code: list(a.choice_codes) for a in r.answers.all()},
+            }
+            for r in team_round.respondents.all()
+        ],
+        "agreed_answer_notes": {n.question.code: n.note for n in team_round.notes.all()},
     }
 
 
@@ -196,6 +246,9 @@ def account_delete(user: User) -> int:
         assessment_ids = list(Assessment.objects.filter(firm_id__in=alone).values_list("pk", flat=True))
         counted = Firm.objects.filter(pk__in=alone, benchmark_consent=True).exists()
         Firm.objects.filter(pk__in=alone).delete()
+        # Answers given in another firm's team round are that firm's; the person's address goes.
+        for respondent in Respondent.objects.filter(user=user):
+            Respondent.objects.filter(pk=respondent.pk).update(email=f"deleted-account-{respondent.pk}@invalid")
         user.delete()
         transaction.on_commit(lambda: pdf.stored_plans_delete(assessment_ids))
         if counted:

@@ -29,6 +29,7 @@ from . import pdf, personal_data, plugins, selectors, services
 from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm, loaded_answers_encode
 from .models import Assessment
 from .pages import questionnaire_page_html, results_page_html
+from .team import selectors as team_selectors
 
 
 def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> HttpResponse:
@@ -40,8 +41,12 @@ def _conflict(request: HttpRequest, assessment: Assessment, message: str) -> Htt
 def dashboard(request: HttpRequest) -> HttpResponse:
     firm = selectors.firm_of(request.user)
     other_homes = plugins.other_homes_of(request.user)
+    asked = list(team_selectors.rounds_asking(request.user))
     if firm is None:
-        # Advisors need no firm of their own: their home is the agency dashboard.
+        # Advisors need no firm of their own: their home is the agency dashboard; a colleague
+        # asked to answer a team assessment lands on it.
+        if asked and not other_homes:
+            return redirect("assessments:respondent_home", respondent_id=asked[0].pk)
         return redirect(other_homes[0].start_url if other_homes else "assessments:firm_profile")
     draft = selectors.draft_of(firm)
     progress = selectors.progress_of(draft) if draft else []
@@ -58,6 +63,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "submitted_rows": [(a, LEVEL_LABELS.get(a.overall_level, "")) for a in submitted],
             "other_home_links": [link for home in other_homes for link in home.links],
             "notices": [*selectors.firm_notices(firm), *plugins.firm_notices_of(firm)],
+            "team_rounds_asking": asked,
+            "draft_team_round": selectors.team_round_of(draft) if draft else None,
         },
     )
 

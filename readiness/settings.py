@@ -346,6 +346,10 @@ EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
 # Privacy loss of each released peer quantile under differential privacy (assessments.disclosure).
 # Smaller hides each firm better and blurs small groups more; the methodology page states both.
 BENCHMARK_EPSILON = float(os.environ.get("BENCHMARK_EPSILON", "1.0"))
+# Peer figures from verified assessments only: firms whose latest assessment has every answer
+# verified by an advisor (issue 18). For a programme once enough of them exist: groups smaller
+# than BENCHMARK_MIN_GROUP are withheld as always, so turning it on early shows fewer figures.
+BENCHMARK_VERIFIED_ONLY = env_bool("BENCHMARK_VERIFIED_ONLY", False)
 
 LOGGING = {
     "version": 1,

@@ -66,6 +66,7 @@ def methodology(request: HttpRequest) -> HttpResponse:
             "min_group": settings.BENCHMARK_MIN_GROUP,
             "interval_hours": round(settings.PEER_STATISTICS_INTERVAL / 3600, 1),
             "epsilon": settings.BENCHMARK_EPSILON,
+            "verified_only": settings.BENCHMARK_VERIFIED_ONLY,
             # A re-assessed firm is in every score's series and in each pillar's and DMA dimension's
             # change series.
             "epsilon_per_release": disclosure.epsilon_per_release(
