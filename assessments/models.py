@@ -157,7 +157,7 @@ class Answer(models.Model):
     def __str__(self) -> str:
         return f"{self.question.code}={','.join(self.choice_codes)}"
 
-    VERIFICATION_FIELDS = ("verified_at", "verified_by", "verified_agency_id", "verified_agency_name")
+    VERIFICATION_FIELDS = ("verified_at", "verified_by_id", "verified_agency_id", "verified_agency_name")  # attnames
 
     @property
     def trust(self) -> str:

@@ -331,7 +331,9 @@ def answers_verify(*, member: AgencyMember, assessment: Assessment, verified_cod
                 answer.verified_agency_id, answer.verified_agency_name = None, ""
             else:
                 continue
-            answer.save(update_fields=[*Answer.VERIFICATION_FIELDS, "updated_at"])
+            answer.save(
+                update_fields=["verified_at", "verified_by", "verified_agency_id", "verified_agency_name", "updated_at"]
+            )
             changed += 1
         if changed:
             Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)  # the results' cache key
