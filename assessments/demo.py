@@ -4,7 +4,8 @@ Every firm made here has ``is_demo=True`` and a name starting with "Demo"; bench
 demo firms out outside demo mode. Answers are drawn per firm from a "maturity" that grows
 with the firm's size, so the population looks plausible, never real. The demo agency that
 follows some of them is made by ``assessments.agencies.demo``; ``manage.py
-generate_demo_data`` makes both.
+generate_demo_data`` makes both. The demo login's latest assessment was answered as a team
+(its two colleagues have no accounts), so the team's disagreements show on its results.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from questionnaires.models import Question, QuestionnaireVersion
-from questionnaires.scoring import LADDER, OPTION, QuestionSpec, score_assessment
+from questionnaires.scoring import LADDER, OPTION, QuestionnaireSpec, QuestionSpec, score_assessment
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
 from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
-from .models import Answer, Assessment, Firm, Membership, PillarScore
+from .models import Answer, Assessment, Firm, Membership, PillarScore, Respondent, RespondentAnswer, TeamRound
 from .peer_statistics import peer_statistics_refresh
 from .services import scores_apply
 
@@ -41,6 +42,55 @@ class DemoOutcome:
     assessments: int
     login_email: str
     login_password: str
+
+
+# The demo login's colleagues in its team round: addresses that receive nothing, no accounts.
+DEMO_COLLEAGUES = (
+    ("demo-it@readiness.invalid", Respondent.Role.IT),
+    ("demo-ops@readiness.invalid", Respondent.Role.OPERATIONS),
+)
+
+
+def _demo_team_round(assessment: Assessment, owner: User, spec: QuestionnaireSpec, rng: random.Random) -> None:
+    """The demo login's latest assessment as a closed team round: the owner gave the agreed
+    answers; two colleagues differ on some questions (a step up or down, or "don't know"), so
+    the results show the team's disagreements."""
+    agreed = dict(Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes"))
+    ids = dict(Question.objects.filter(version_id=assessment.version_id).values_list("code", "id"))
+    now = timezone.now()
+    team_round = TeamRound.objects.create(
+        assessment=assessment, opened_by=owner, closed_at=assessment.submitted_at, agreed_at=assessment.submitted_at
+    )
+    TeamRound.objects.filter(pk=team_round.pk).update(opened_at=assessment.submitted_at - timedelta(days=6))
+    people = [Respondent(round=team_round, user=owner, email=owner.email, role=Respondent.Role.OWNER, accepted_at=now)]
+    people += [
+        Respondent(round=team_round, email=email, role=role, accepted_at=now, finished_at=now)
+        for email, role in DEMO_COLLEAGUES
+    ]
+    people = Respondent.objects.bulk_create(people)
+    rows = []
+    for person in people:
+        for question in spec.questions().values():
+            codes = agreed.get(question.code) or []
+            if person.role != Respondent.Role.OWNER and rng.random() < 0.15:
+                codes = _differently(question, codes, rng)
+            rows.append(RespondentAnswer(respondent=person, question_id=ids[question.code], choice_codes=codes))
+    RespondentAnswer.objects.bulk_create(rows, batch_size=2000)
+
+
+def _differently(question: QuestionSpec, codes: list[str], rng: random.Random) -> list[str]:
+    """Another plausible answer: a neighbouring rung, a tick more or less, or "don't know"."""
+    specials = {c.kind: c.code for c in question.choices if c.kind != OPTION}
+    options = [c.code for c in question.choices if c.kind == OPTION]
+    if rng.random() < 0.3 or not options:
+        return [specials["dont_know"]]
+    if question.kind == LADDER:
+        position = options.index(codes[0]) if codes and codes[0] in options else 0
+        step = rng.choice((-1, 1)) if 0 < position < len(options) - 1 else (1 if position == 0 else -1)
+        return [options[max(0, min(len(options) - 1, position + step))]]
+    flipped = rng.choice(options)
+    ticked = [code for code in options if (code in codes) != (code == flipped)]
+    return ticked or [specials["none_of_these"]]
 
 
 def _answer(question: QuestionSpec, maturity: float, rng: random.Random) -> list[str]:
@@ -138,5 +188,7 @@ def demo_population_generate(*, firm_count: int = 200, seed: int = 2026, reasses
             DEMO_EMAIL, DEMO_PASSWORD, email_confirmed_at=now
         )
         Membership.objects.get_or_create(user=user, firm=firms[0], defaults={"role": Membership.Role.OWNER})
+        login_latest = max((a for a in assessments if a.firm_id == firms[0].pk), key=lambda a: a.submitted_at)
+        _demo_team_round(login_latest, user, contents[login_latest.version_id].spec, rng)
     peer_statistics_refresh(includes_demo=True)
     return DemoOutcome(len(firms), len(assessments), DEMO_EMAIL, DEMO_PASSWORD)

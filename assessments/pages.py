@@ -50,6 +50,7 @@ RESULTS_BODY_TEMPLATES = (
     "assessments/_chart.html",
     "assessments/_action_item.html",
     "assessments/_team_and_trust.html",
+    "assessments/_team_finding.html",
 )
 
 

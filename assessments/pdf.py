@@ -54,6 +54,7 @@ from .team.selectors import team_findings
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "assessments/pdf/action_plan.html"
+PDF_INCLUDES = ("assessments/_team_finding.html",)  # templates it includes, part of the file name too
 PDF_STYLESHEET = "css/action-plan.css"
 # The document's base URL. ".invalid" can never resolve (RFC 2606): it only gives relative
 # URLs something to join to, and the fetcher maps ORIGIN/static/... to the static files.
@@ -127,7 +128,8 @@ class PillarSection:
 def _template_digest() -> str:
     """Part of the file name: a deploy that changes the template or stylesheet rebuilds."""
     stylesheet = Path(finders.find(PDF_STYLESHEET)).read_bytes()
-    return hashlib.sha256(get_template(PDF_TEMPLATE).template.source.encode() + stylesheet).hexdigest()[:16]
+    sources = "".join(get_template(name).template.source for name in (PDF_TEMPLATE, *PDF_INCLUDES))
+    return hashlib.sha256(sources.encode() + stylesheet).hexdigest()[:16]
 
 
 def document_identity(state: selectors.ResultsPageState, language: str) -> str:

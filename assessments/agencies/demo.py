@@ -10,7 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.demo import DEMO_EMAIL, DEMO_PASSWORD
-from assessments.models import Firm, FirmSummary
+from assessments.firm_summaries import firm_summaries_refresh
+from assessments.models import Answer, Firm, FirmSummary
 from readiness.models import User
 
 from .consent import consent_version
@@ -60,7 +61,25 @@ def demo_agency_generate(*, seed: int = 2026) -> DemoAgencyOutcome:
             for firm in clients
         )
         _measurements_and_services(agency, advisor, clients, rng)
+        _verifications(agency, advisor, clients, rng)
     return DemoAgencyOutcome(len(clients))
+
+
+def _verifications(agency: Agency, advisor: User, clients: list[Firm], rng: random.Random) -> None:
+    """A visit to one client in five: the advisor verified its latest answers, all of them for a
+    third of those, some for the rest, so the dashboard's "verified" filter has data."""
+    visited = [firm for firm in clients if rng.random() < 0.2]
+    for summary in FirmSummary.objects.filter(firm__in=visited).select_related("latest"):
+        answers = Answer.objects.filter(assessment_id=summary.latest_id).exclude(choice_codes=[])
+        if rng.random() >= 1 / 3:
+            answers = answers.filter(pk__in=[pk for pk in answers.values_list("pk", flat=True) if rng.random() < 0.4])
+        answers.update(
+            verified_at=summary.latest.submitted_at + timedelta(days=rng.randint(1, 20)),
+            verified_by=advisor,
+            verified_agency_id=agency.pk,
+            verified_agency_name=agency.name,
+        )
+    firm_summaries_refresh(firm.pk for firm in visited)
 
 
 SERVICE_NOTES = (

@@ -17,6 +17,7 @@ from django.http import Http404
 
 from questionnaires.consensus import QuestionSpread, disagreements_first, question_spread
 from questionnaires.rendering import dom_id
+from questionnaires.scoring import CHECKLIST, OPTION
 from questionnaires.selectors import QuestionView, VersionContent, version_content
 from readiness.models import User
 
@@ -194,7 +195,11 @@ def consolidation(team_round: TeamRound) -> list[ConsolidationRow]:
                 question,
                 spread,
                 _said(question, spread, labels),
-                agreed.get(spread.code) if round_is_agreed(team_round) else spread.suggested,
+                # Before the first agreement: the team's most common answer, else (nobody in the
+                # round answered) what the assessment held already, pre-filled or the owner's.
+                agreed.get(spread.code, ())
+                if round_is_agreed(team_round)
+                else spread.suggested or agreed.get(spread.code, ()),
                 notes.get(spread.code, ""),
             )
         )
@@ -206,13 +211,45 @@ def round_is_agreed(team_round: TeamRound) -> bool:
 
 
 @dataclass(frozen=True)
+class ItemSplit:
+    """A checklist item some of the team ticked and others did not."""
+
+    label: str
+    ticked_by: tuple[str, ...]
+    not_by: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TeamFinding:
-    """A question the team did not agree on, for the results page and the PDF."""
+    """A question the team did not agree on, for the results page and the PDF.
+
+    A ladder's finding lists each answer given (``said``); a checklist's lists only the items in
+    dispute (``items``), then the answers that tick nothing ("don't know", "none of these") in
+    ``said``: whole ticked lists side by side are too long to read."""
 
     question: QuestionView
     said: tuple[SaidBy, ...]
     widely_unknown: bool
     note: str
+    items: tuple[ItemSplit, ...] = ()
+
+
+def _finding(question: QuestionView, spread: QuestionSpread, labels: dict[int, str], note: str) -> TeamFinding:
+    said = _said(question, spread, labels)
+    if question.kind != CHECKLIST:
+        return TeamFinding(question, said, spread.widely_unknown, note)
+    options = [c for c in question.choices if c.kind == OPTION]
+    # Everyone who answered something that ticks or ticks nothing ("none of these"), not those
+    # who said "don't know" or "not applicable": they are listed apart.
+    ticking = [g for g in spread.groups if g.score is not None and not g.is_dont_know]
+    everyone = [labels[r] for g in ticking for r in g.respondents]  # type: ignore[index]
+    items = []
+    for choice in options:
+        ticked = [labels[r] for g in ticking if choice.code in g.codes for r in g.respondents]  # type: ignore[index]
+        if 0 < len(ticked) < len(everyone):
+            items.append(ItemSplit(choice.label(), tuple(ticked), tuple(p for p in everyone if p not in ticked)))
+    rest = tuple(s for s, g in zip(said, spread.groups, strict=True) if g not in ticking)
+    return TeamFinding(question, rest, spread.widely_unknown, note, tuple(items))
 
 
 @dataclass(frozen=True)
@@ -224,6 +261,18 @@ class TeamFindings:
     @property
     def widely_unknown(self) -> frozenset[str]:
         return frozenset(f.question.code for f in self.disagreements if f.widely_unknown)
+
+    @property
+    def first_shown(self) -> tuple[TeamFinding, ...]:
+        """The widest disagreements, shown at once on the results page (the rest behind a click)."""
+        return self.disagreements[:FINDINGS_SHOWN]
+
+    @property
+    def more(self) -> tuple[TeamFinding, ...]:
+        return self.disagreements[FINDINGS_SHOWN:]
+
+
+FINDINGS_SHOWN = 8
 
 
 def team_findings(assessment: Assessment) -> TeamFindings | None:
@@ -243,8 +292,6 @@ def team_findings(assessment: Assessment) -> TeamFindings | None:
         respondents=len(answering),
         questions=sum(1 for s in spreads.values() if s.answered >= 2),
         disagreements=tuple(
-            TeamFinding(questions[s.code], _said(questions[s.code], s, labels), s.widely_unknown, notes.get(s.code, ""))
-            for s in ordered
-            if s.disagrees
+            _finding(questions[s.code], s, labels, notes.get(s.code, "")) for s in ordered if s.disagrees
         ),
     )

@@ -53,6 +53,9 @@ def team(request: HttpRequest, assessment_id: int) -> HttpResponse:
                 messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
                 return redirect("assessments:team", assessment_id=assessment.pk)
         except services.TeamError as exc:
+            if team_round is None or not team_round.is_open:
+                messages.error(request, str(exc))
+                return redirect("assessments:team", assessment_id=assessment.pk)
             form.add_error(None, str(exc))
     owner = selectors.owner_respondent(team_round, request.user) if team_round else None
     return render(
