@@ -5,7 +5,8 @@ disagreed."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,13 @@ from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
 from tests.factories import PASSWORD, FirmFactory, UserFactory
-from tests.helpers import DATA, SMALL_QUESTIONNAIRE, open_page
+from tests.helpers import DATA, PILLARS, SMALL_QUESTIONNAIRE, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OWNER, IT, MANAGER = "owner@example.com", "it@example.com", "manager@example.com"
+# For a human to look at (not asserted): the consolidation page, the results' team section.
+SCREENSHOTS = Path(tempfile.gettempdir())
 
 
 @contextmanager
@@ -82,6 +85,13 @@ def save_page(page: Any, url: str) -> None:
     click_to(page, page.locator("#pillar-form .sticky-actions button.btn-brand"), url)
 
 
+def answer_every_page(page: Any, base: str, email: str, home: str, worst: Collection[str] = ()) -> None:
+    """From the first page, every page in turn: the best answers, the worst on the ``worst`` pages."""
+    for pillar, following in zip(PILLARS, (*PILLARS[1:], None), strict=True):
+        assert answer_page(page, best=pillar not in worst) == 3
+        save_page(page, respondent_url(base, email, following) if following else home)
+
+
 def invite(page: Any, base: str, team_url: str, email: str, role: str, pages: list[str]) -> str:
     """Invites through the form of the round's page; returns the link of the e-mail sent."""
     sent = len(mail.outbox)
@@ -102,7 +112,9 @@ def respondent_url(base: str, email: str, pillar: str | None = None) -> str:
     respondent = Respondent.objects.get(email=email)
     if pillar is None:
         return base + reverse("assessments:respondent_home", kwargs={"respondent_id": respondent.pk})
-    return base + reverse("assessments:respondent_pillar", kwargs={"respondent_id": respondent.pk, "pillar_code": pillar})
+    return base + reverse(
+        "assessments:respondent_pillar", kwargs={"respondent_id": respondent.pk, "pillar_code": pillar}
+    )
 
 
 def accept(page: Any, base: str, email: str) -> str:
@@ -124,7 +136,7 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
 ) -> None:
     questionnaire_version_load(path=SMALL_QUESTIONNAIRE)
     policy_examples_load(path=DATA / "policy-examples-small.yaml")
-    action_set_load(path=Path(DATA / "actions-small.yaml"))
+    action_set_load(path=DATA / "actions-small.yaml")
     owner = UserFactory(email=OWNER)
     FirmFactory(owner=owner, name="Team Bakery")
     UserFactory(email=IT)
@@ -135,11 +147,17 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
     # The owner starts an assessment, then a team round from the dashboard.
     open_page(page, base + "/accounts/login/")
     log_in_form(page, OWNER, dashboard)
-    page.get_by_role("button", name="Start the assessment").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Start the assessment").click()
+    assert navigation.value is not None and navigation.value.status == 200
     assessment = Assessment.objects.get(firm__name="Team Bakery")
-    url = lambda name: base + reverse(f"assessments:{name}", kwargs={"assessment_id": assessment.pk})  # noqa: E731
-    assert page.url == base + reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": "skills"})
+
+    def url(name: str) -> str:
+        return base + reverse(f"assessments:{name}", kwargs={"assessment_id": assessment.pk})
+
+    assert page.url == base + reverse(
+        "assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": "skills"}
+    )
     assert page.locator("h1").inner_text() == "Digital skills"
     click_to(page, page.get_by_role("link", name="My assessments", exact=True), dashboard)
     click_to(page, page.get_by_role("link", name="Answer as a team"), url("team"))
@@ -157,8 +175,8 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
     with another_browser(browser) as it_page:
         open_page(it_page, it_link)
         assert "Answer Team Bakery's digital readiness assessment" in it_page.locator("h1").inner_text()
-        login = base + "/accounts/login/?next=" + it_link.removeprefix(base).replace("/", "%2F")
-        click_to(it_page, it_page.get_by_role("link", name="Log in").last, login)
+        login = base + "/accounts/login/?next=" + it_link.removeprefix(base)
+        click_to(it_page, it_page.locator("main").get_by_role("link", name="Log in"), login)
         log_in_form(it_page, IT, it_link)
         it_home = accept(it_page, base, IT)
         assert [it_page.locator("main li a").nth(i).inner_text() for i in range(2)] == [
@@ -183,11 +201,12 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
         log_in_form(manager_page, MANAGER, base + reverse("assessments:firm_profile"))
         open_page(manager_page, manager_link)
         manager_home = accept(manager_page, base, MANAGER)
-        click_to(manager_page, manager_page.get_by_role("link", name="Digital skills"), respondent_url(base, MANAGER, "skills"))
-        pillars = ("skills", "data", "cyber", "ai", "green")
-        for pillar, following in zip(pillars, pillars[1:] + (None,), strict=True):
-            assert answer_page(manager_page, best=pillar != "cyber") == 3
-            save_page(manager_page, respondent_url(base, MANAGER, following) if following else manager_home)
+        click_to(
+            manager_page,
+            manager_page.get_by_role("link", name="Digital skills"),
+            respondent_url(base, MANAGER, "skills"),
+        )
+        answer_every_page(manager_page, base, MANAGER, manager_home, worst={"cyber"})
         assert manager_page.locator("main").inner_text().count("3 of 3 answered") == 5
         finish(manager_page, manager_home)
         assert manager_page.console_errors == []
@@ -200,14 +219,14 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
     assert "Nothing yet" not in page.locator("main").inner_text()  # counts, never answers
     owner_home = respondent_url(base, OWNER)
     click_to(page, page.get_by_role("link", name="Answer your own pages"), owner_home)
-    # The assessment's own pages lead to the owner's pages in the round while it is open.
-    open_page(page, respondent_url(base, OWNER, "skills"))
-    page.goto(base + reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": "cyber"}))
+    # While the round is open, the assessment's own pages lead to the owner's pages in it.
+    response = page.goto(base + reverse("assessments:pillar", args=[assessment.pk, "cyber"]))
+    assert response is not None and response.status == 200
     assert page.url == respondent_url(base, OWNER, "cyber")
-    open_page(page, respondent_url(base, OWNER, "skills"))
-    for pillar, following in zip(pillars, pillars[1:] + (None,), strict=True):
-        answer_page(page, best=True)
-        save_page(page, respondent_url(base, OWNER, following) if following else owner_home)
+    click_to(page, page.get_by_role("link", name="Your pages"), owner_home)
+    click_to(page, page.get_by_role("link", name="Digital skills"), respondent_url(base, OWNER, "skills"))
+    answer_every_page(page, base, OWNER, owner_home)
+    assert page.locator("main").inner_text().count("3 of 3 answered") == 5
     finish(page, owner_home)
 
     # Close the round (a confirmation first), then agree: the disagreements come first.
@@ -230,7 +249,7 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
     assert cyber.get_by_label("Nothing yet", exact=True).is_checked()
     cyber.get_by_label("Some of it", exact=True).check()
     page.locator("#q-cyber-ladder-note").fill("Backups run, but not off-site yet.")
-    page.screenshot(path="/tmp/team-agree.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / "team-agree.png", full_page=True)
     click_to(page, page.get_by_role("button", name="Save the agreed answers"), url("review"))
     main = page.locator("main").inner_text()
     assert "The agreed answers are saved. Review them, then submit." in main
@@ -238,6 +257,7 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
 
     # Submit; the results say where the team disagreed.
     click_to(page, page.get_by_role("button", name="Submit the assessment"), url("results"))
+    page.wait_for_function("!document.querySelector('.chart-canvas:not(.is-charted)')")
     assessment.refresh_from_db()
     assert assessment.is_submitted
     heading = page.locator("h2#team")
@@ -250,12 +270,14 @@ def test_a_team_round_from_invitations_to_the_disagreements_in_the_results(
     assert "Why the team agreed as it did: Backups run, but not off-site yet." in text
     assert "Treated as a gap." in text  # one in three did not know the data ladder
     assert "3 people answered; they disagreed on 4 of the" in page.locator("h2#team + p").inner_text()
-    heading.scroll_into_view_if_needed()
-    top = heading.bounding_box()
-    bottom = findings.bounding_box()
+    # The section has no element of its own: from its heading to the next one, in page coordinates.
+    top, bottom = page.evaluate(
+        "[document.getElementById('team').getBoundingClientRect().top + window.scrollY,"
+        " document.getElementById('trust').getBoundingClientRect().top + window.scrollY]"
+    )
     page.screenshot(
-        path="/tmp/team-results.png",
+        path=SCREENSHOTS / "team-results.png",
         full_page=True,
-        clip={"x": 0, "y": top["y"] - 16, "width": 1280, "height": bottom["y"] + bottom["height"] - top["y"] + 32},
+        clip={"x": 0, "y": top - 16, "width": 1280, "height": bottom - top + 8},
     )
     assert page.console_errors == []
