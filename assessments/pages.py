@@ -67,7 +67,7 @@ def _frame_context(*slots: str) -> dict[str, Any]:
     return {
         "user": {"is_authenticated": True, "email": slot_marker("user_email")},
         "csrf_token": slot_marker("csrf_token"),
-        **{f"slot_{name}": slot_marker(name) for name in ("messages", *slots)},
+        **{f"slot_{name}": slot_marker(name) for name in ("messages", "email_notice", *slots)},
     }
 
 
@@ -77,6 +77,10 @@ def _frame_slots(request: HttpRequest) -> dict[str, str]:
         "csrf_token": escape(get_token(request)),
         "user_email": escape(getattr(request.user, "email", "")),
         "messages": render_to_string("_messages.html", {"messages": pending}) if pending else "",
+        # The account's own notice (base.html shows it on every other page), never the shared copy's.
+        "email_notice": render_to_string("registration/_confirm_email_notice.html", request=request)
+        if request.user.is_authenticated and not getattr(request.user, "email_confirmed_at", None)
+        else "",
     }
 
 

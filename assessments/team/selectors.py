@@ -232,12 +232,16 @@ class TeamFinding:
     widely_unknown: bool
     note: str
     items: tuple[ItemSplit, ...] = ()
+    agreed: tuple[str, ...] = ()  # the agreed answer's texts
 
 
-def _finding(question: QuestionView, spread: QuestionSpread, labels: dict[int, str], note: str) -> TeamFinding:
+def _finding(
+    question: QuestionView, spread: QuestionSpread, labels: dict[int, str], note: str, agreed_codes: list[str]
+) -> TeamFinding:
     said = _said(question, spread, labels)
+    agreed = tuple(c.label() for c in question.choices if c.code in agreed_codes)
     if question.kind != CHECKLIST:
-        return TeamFinding(question, said, spread.widely_unknown, note)
+        return TeamFinding(question, said, spread.widely_unknown, note, agreed=agreed)
     options = [c for c in question.choices if c.kind == OPTION]
     # Everyone who answered something that ticks or ticks nothing ("none of these"), not those
     # who said "don't know" or "not applicable": they are listed apart.
@@ -249,7 +253,7 @@ def _finding(question: QuestionView, spread: QuestionSpread, labels: dict[int, s
         if 0 < len(ticked) < len(everyone):
             items.append(ItemSplit(choice.label(), tuple(ticked), tuple(p for p in everyone if p not in ticked)))
     rest = tuple(s for s, g in zip(said, spread.groups, strict=True) if g not in ticking)
-    return TeamFinding(question, rest, spread.widely_unknown, note, tuple(items))
+    return TeamFinding(question, rest, spread.widely_unknown, note, tuple(items), agreed)
 
 
 @dataclass(frozen=True)
@@ -286,12 +290,15 @@ def team_findings(assessment: Assessment) -> TeamFindings | None:
     if len(answering) < 2:
         return None
     notes = dict(AgreedAnswerNote.objects.filter(round=team_round).values_list("question__code", "note"))
+    agreed = dict(Answer.objects.filter(assessment=assessment).values_list("question__code", "choice_codes"))
     questions = {q.code: q for p in content.pillars for q in p.questions}
     ordered = disagreements_first([spreads[code] for code in content.question_codes() if code in spreads])
     return TeamFindings(
         respondents=len(answering),
         questions=sum(1 for s in spreads.values() if s.answered >= 2),
         disagreements=tuple(
-            _finding(questions[s.code], s, labels, notes.get(s.code, "")) for s in ordered if s.disagrees
+            _finding(questions[s.code], s, labels, notes.get(s.code, ""), agreed.get(s.code) or [])
+            for s in ordered
+            if s.disagrees
         ),
     )

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.services import assessment_start
 from readiness import email_confirmation
 from readiness.models import User
 from tests.factories import PASSWORD, UserFactory
@@ -54,6 +55,24 @@ def test_the_notice_shows_until_the_address_is_confirmed(client: Client) -> None
     response = client.get(reverse("assessments:firm_profile"))
     assert response.status_code == 200
     assert 'id="confirm-email-notice"' not in response.content.decode()
+
+
+def test_the_notice_follows_the_account_on_pages_built_once_for_everyone(submitted, owner, owner_client) -> None:  # type: ignore[no-untyped-def]
+    """The questionnaire and results pages are rendered once and filled per request: the notice
+    is the account's, not baked into the shared copy (it was, for every account)."""
+    from tests.helpers import pillar_url
+
+    results = reverse("assessments:results", kwargs={"assessment_id": submitted.pk})
+    draft = assessment_start(firm=submitted.firm, user=owner)
+    for url in (results, pillar_url(draft, "skills")):
+        response = owner_client.get(url)
+        assert response.status_code == 200, url
+        assert 'id="confirm-email-notice"' not in response.content.decode(), url
+    owner.email_confirmed_at = None
+    owner.save()
+    for url in (results, pillar_url(draft, "skills")):
+        html = owner_client.get(url).content.decode()
+        assert 'id="confirm-email-notice"' in html and f'name="next" value="{url}"' in html, url
 
 
 @pytest.mark.parametrize(

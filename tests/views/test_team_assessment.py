@@ -142,7 +142,7 @@ def test_three_respondents_disagree_agree_and_only_the_agreed_answers_are_scored
     text = re.sub(r"\s+", " ", results.content.decode())
     assert "Where your team disagreed" in text
     assert "Your team does not agree on “How far along is your cyber" in text
-    assert "2 said “Nothing yet” (IT, Manager); 1 said “All of it” (Owner)" in text
+    assert "2 said “Nothing yet” (IT, Manager); 1 said “All of it” (Owner). Agreed: “Some of it”." in text
     # Half of those who answered the data ladder did not know: a gap, whatever was agreed.
     assert "Treated as a gap." in text
 
