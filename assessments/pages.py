@@ -84,27 +84,33 @@ def _frame_slots(request: HttpRequest) -> dict[str, str]:
     }
 
 
-def pillar_page_fragment(content: VersionContent, pillar: PillarView, language: str) -> Fragment:
+def pillar_page_fragment(
+    content: VersionContent, pillar: PillarView, language: str, asked: tuple[str, ...] = ()
+) -> Fragment:
+    """The page, rendered once per version, pillar and language; ``asked`` (a team respondent's
+    pages, in questionnaire order; empty: all) limits its steps and question count to those."""
+    pillars = tuple(p for p in content.pillars if not asked or p.code in asked)
+
     def build() -> Fragment:
-        codes = content.pillar_codes()
+        codes = tuple(p.code for p in pillars)
         index = codes.index(pillar.code)
         with translation.override(language):
             return render_fragment(
                 "assessments/pillar.html",
                 {
                     "pillar": pillar,
-                    "pillars": content.pillars,
+                    "pillars": pillars,
                     "questions": question_items(pillar, language),
                     "step": index + 1,
                     "steps": len(codes),
                     "previous_code": codes[index - 1] if index > 0 else None,
                     "next_code": codes[index + 1] if index + 1 < len(codes) else None,
-                    "question_total": content.question_count(),
+                    "question_total": sum(len(p.questions) for p in pillars),
                     **_frame_context("notices", "answered", "percent", "loaded"),
                 },
             )
 
-    key = ("pillar-page", content.id, content.texts_revision, pillar.code, language)
+    key = ("pillar-page", content.id, content.texts_revision, pillar.code, language, asked)
     return cached_fragment(key, build, content.is_published)
 
 
@@ -119,19 +125,25 @@ def questionnaire_page_html(
     has_prefilled: bool = False,
     loaded: str = "",
     notice_html: str = "",
+    asked: tuple[str, ...] = (),
 ) -> str:
     """One questionnaire page filled with a request's values.
 
-    ``notice_html``: a notice above the questions (a team respondent's: for whom they answer).
+    ``notice_html``: a notice above the questions (a team respondent's: for whom they answer);
+    ``asked``: the pages a team respondent was asked (``pillar_page_fragment``).
 
     ``loaded`` is the page's marker of the answers it showed when first opened
     (``forms.loaded_answers_encode``); saving compares against it.
     """
     language = translation.get_language() or "en"
-    fragment = pillar_page_fragment(content, pillar, language)
+    fragment = pillar_page_fragment(content, pillar, language, asked)
     # Every key of ``selected`` is a question of this version (answers are validated on save).
     answered = sum(1 for codes in selected.values() if codes)
     total = max(content.question_count(), 1)
+    if asked:  # a team respondent: their pages only (the hot path above stays as it was)
+        on_pages = {q.code for p in content.pillars if p.code in asked for q in p.questions}
+        answered = sum(1 for code, codes in selected.items() if codes and code in on_pages)
+        total = max(len(on_pages), 1)
     notices = notice_html
     if error_items or has_prefilled:
         notices += render_to_string(

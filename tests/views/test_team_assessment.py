@@ -197,6 +197,12 @@ def test_outsiders_never_see_a_round_open_or_closed(team, outsider_client, clien
 
 def test_a_respondent_answers_only_the_pages_asked_and_bad_input_saves_nothing(team) -> None:  # type: ignore[no-untyped-def]
     it, respondent = team["it"], team["it_respondent"]
+    response = it.get(respondent_page(respondent, "cyber"))
+    assert response.status_code == 200
+    html = " ".join(response.content.decode().split())
+    # The page's steps and count are the respondent's: data and cyber, 6 questions.
+    assert "Page 2 of 2 · 0 of 6 questions answered" in html
+    assert 'value="goto:data"' in html and 'value="goto:skills"' not in html
     assert it.get(respondent_page(respondent, "skills")).status_code == 404  # not asked
     assert it.post(respondent_page(respondent, "skills"), best_page("skills")).status_code == 404
     response = it.post(respondent_page(respondent, "cyber"), {"q-cyber.ladder": ["none", "full"], "action": "next"})
