@@ -15,6 +15,8 @@ from django.urls import reverse
 
 from assessments.models import Answer, Assessment, Respondent, RespondentAnswer, TeamRound
 from assessments.selectors import answers_of
+from assessments.services import assessment_start
+from assessments.team import services as team_services
 from questionnaires.scoring import score_assessment
 from questionnaires.selectors import version_content
 from tests.factories import FirmFactory, UserFactory
@@ -189,6 +191,15 @@ def test_outsiders_never_see_a_round_open_or_closed(team, outsider_client, clien
     team["owner"].post(team_url(assessment, "team_close"))
     for client in (outsider_client, other_owner):
         assert client.get(team_url(assessment, "team_agree")).status_code == 404
+    # A respondent of this round never sees another firm's round, closed or not.
+    other_firm_owner = UserFactory()
+    elsewhere = assessment_start(firm=FirmFactory(owner=other_firm_owner), user=other_firm_owner)
+    elsewhere_round = team_services.round_open(assessment=elsewhere, user=other_firm_owner)
+    for client in (team["it"], team["manager"], team["owner"]):
+        assert client.get(team_url(elsewhere)).status_code == 404
+    team_services.round_close(team_round=elsewhere_round, user=other_firm_owner)
+    for client in (team["it"], team["manager"], team["owner"]):
+        assert client.get(team_url(elsewhere, "team_agree")).status_code == 404
     # After the close, the respondents see the answers side by side, read-only.
     response = team["it"].get(team_url(assessment, "team_agree"))
     assert response.status_code == 200 and 'type="radio"' not in response.content.decode()
