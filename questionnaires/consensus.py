@@ -22,7 +22,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .scoring import DONT_KNOW, LADDER, NOT_APPLICABLE, OPTION, QuestionSpec, normalise_answer, question_score
+from .scoring import DONT_KNOW, LADDER, OPTION, QuestionSpec, normalise_answer, question_score
 
 WIDE_UNKNOWN_SHARE = Fraction(1, 3)
 
@@ -103,7 +103,7 @@ def question_spread(question: QuestionSpec, answers: Sequence[tuple[Hashable, Se
 
 def _cautious_rank(group: AnswerGroup) -> float:
     """Ties go to the lower score; "not applicable" (no score) after every scored answer."""
-    return 2.0 if group.score is None or NOT_APPLICABLE in group.codes else group.score
+    return 2.0 if group.score is None else group.score
 
 
 def disagreements_first(spreads: Sequence[QuestionSpread]) -> list[QuestionSpread]:

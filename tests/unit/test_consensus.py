@@ -87,3 +87,29 @@ def test_a_team_unknown_answer_triggers_its_actions_whatever_was_agreed() -> Non
     assert triggered_actions([rule], spec, scores, agreed) == []
     (fired,) = triggered_actions([rule], spec, scores, agreed, unknown_to_team=frozenset({"cyber.backups"}))
     assert fired.because == ("cyber.backups",) and fired.unknown_to_team == ("cyber.backups",) and fired.gap == 1.0
+
+
+def test_who_said_what_is_kept_and_a_lone_answer_beside_dont_know_has_no_gap() -> None:
+    spread = question_spread(LADDER, [("a", ["weekly"]), ("b", ["dont_know"]), ("c", ["weekly"])])
+    assert spread.code == "cyber.backups"
+    assert [(g.codes, g.respondents) for g in spread.groups] == [(("weekly",), ("a", "c")), (("dont_know",), ("b",))]
+    assert spread.disagrees and spread.gap == 0 and spread.rungs_apart == 0
+    nobody = question_spread(LADDER, [("a", ["dont_know"]), ("b", ["not_applicable"])])
+    assert nobody.rungs_apart == 0 and nobody.gap == 0
+
+
+def test_not_applicable_never_wins_a_tie_and_gaps_keep_six_decimals() -> None:
+    tie = question_spread(LADDER, [("a", ["not_applicable"]), ("b", ["weekly_offsite"])])
+    assert tie.suggested == ("weekly_offsite",)
+    thirds = question_spread(CHECKLIST, [("a", ["mfa"]), ("b", ["mfa", "updates", "training"])])
+    assert thirds.gap == 0.5  # 2/4 against 4/4
+    rungs = question_spread(LADDER, [("a", ["monthly"]), ("b", ["weekly"])])
+    assert rungs.gap == 0.333333 and rungs.rungs_apart == 1
+
+
+def test_among_equal_gaps_more_dont_know_first_then_the_questionnaire_order() -> None:
+    one_in_three = question_spread(LADDER, [("a", ["weekly"]), ("b", ["weekly"]), ("c", ["dont_know"])])
+    one_in_two = question_spread(LADDER, [("a", ["weekly"]), ("b", ["dont_know"])])
+    twin = question_spread(LADDER, [("x", ["weekly"]), ("y", ["dont_know"])])
+    assert disagreements_first([one_in_three, one_in_two, twin]) == [one_in_two, twin, one_in_three]
+    assert disagreements_first([twin, one_in_two]) == [twin, one_in_two]
