@@ -70,7 +70,19 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
     ]
     written_at = connection.ops.adapt_datetimefield_value(now)
     answer_sql, score_sql = (
-        _insert_sql(Answer, ["assessment_id", "question_id", "choice_codes", "is_prefilled", "updated_at"]),
+        _insert_sql(
+            Answer,
+            # evidence and verified_agency_name: empty strings, as the model's defaults (no database default).
+            [
+                "assessment_id",
+                "question_id",
+                "choice_codes",
+                "is_prefilled",
+                "evidence",
+                "verified_agency_name",
+                "updated_at",
+            ],
+        ),
         _insert_sql(PillarScore, ["assessment_id", "pillar_code", "score", "level", "total", "answered", "applicable"]),
     )
     offset = Firm.objects.count()
@@ -116,7 +128,7 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
                 cursor.executemany(
                     answer_sql,
                     [
-                        (assessment.pk, question_id, codes, False, written_at)
+                        (assessment.pk, question_id, codes, False, "", "", written_at)
                         for assessment, which in zip(assessments, drawn, strict=True)
                         for question_id, codes in answer_rows[which]
                     ],
