@@ -106,6 +106,7 @@ def pillar_page_fragment(
                     "previous_code": codes[index - 1] if index > 0 else None,
                     "next_code": codes[index + 1] if index + 1 < len(codes) else None,
                     "question_total": sum(len(p.questions) for p in pillars),
+                    "for_respondent": bool(asked),
                     **_frame_context("notices", "answered", "percent", "loaded"),
                 },
             )

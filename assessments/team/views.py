@@ -298,7 +298,7 @@ def respondent_pillar(request: HttpRequest, respondent_id: int, pillar_code: str
         else None,
         loaded=form.loaded_marker() if form else loaded_answers_encode(pillar, answers),
         notice_html=notice,
-        asked=tuple(code for code in content.pillar_codes() if respondent.asked(code)) if respondent.pillars else (),
+        asked=tuple(code for code in content.pillar_codes() if respondent.asked(code)),
     )
     return HttpResponse(html)
 

@@ -214,6 +214,7 @@ def test_a_respondent_answers_only_the_pages_asked_and_bad_input_saves_nothing(t
     # The page's steps and count are the respondent's: data and cyber, 6 questions.
     assert "Page 2 of 2 · 0 of 6 questions answered" in html
     assert 'value="goto:data"' in html and 'value="goto:skills"' not in html
+    assert "Save and see your pages" in html and "Save and review" not in html
     assert it.get(respondent_page(respondent, "skills")).status_code == 404  # not asked
     assert it.post(respondent_page(respondent, "skills"), best_page("skills")).status_code == 404
     response = it.post(respondent_page(respondent, "cyber"), {"q-cyber.ladder": ["none", "full"], "action": "next"})
