@@ -19,7 +19,7 @@ from django.db import transaction
 from questionnaires.dma import DIMENSIONS
 from questionnaires.loader import KNOWN_PILLARS
 
-from .models import FirmSummary
+from .models import TRUST_SELF_DECLARED, TRUST_VERIFIED, FirmSummary, trust_level
 
 CHUNK = 2000  # firms per round trip: well under SQLite's limit on query parameters
 ANSWER_JOIN = "|"  # a checklist's several choice codes in one export cell
@@ -83,11 +83,9 @@ def _refresh_chunk(firm_ids: list[int], registry: Apps) -> int:
         if knows_trust and choice_codes:
             counts = trust_of.setdefault(assessment_id, [0, 0, 0])
             counts[0] += 1
-            verified_at, evidence = trust
-            if verified_at is not None:
-                counts[2] += 1
-            elif evidence:
-                counts[1] += 1
+            level = trust_level(*trust)
+            if level != TRUST_SELF_DECLARED:
+                counts[2 if level == TRUST_VERIFIED else 1] += 1
     pillar_scores: dict[int, dict[str, float | None]] = {}
     for assessment_id, code, score in score_model.objects.filter(assessment_id__in=wanted).values_list(
         "assessment_id", "pillar_code", "score"

@@ -161,13 +161,19 @@ class Answer(models.Model):
 
     @property
     def trust(self) -> str:
-        """The answer's trust level: self-declared, evidence noted, or verified by an advisor."""
-        if self.verified_at is not None:
-            return TRUST_VERIFIED
-        return TRUST_EVIDENCE if self.evidence else TRUST_SELF_DECLARED
+        return trust_level(self.verified_at, self.evidence)
 
 
 TRUST_SELF_DECLARED, TRUST_EVIDENCE, TRUST_VERIFIED = "self_declared", "evidence", "verified"
+
+
+def trust_level(verified_at: object, evidence: str) -> str:
+    """An answer's trust level: verified by an advisor, else evidence noted, else self-declared."""
+    if verified_at is not None:
+        return TRUST_VERIFIED
+    return TRUST_EVIDENCE if evidence else TRUST_SELF_DECLARED
+
+
 TRUST_LABELS = {
     TRUST_SELF_DECLARED: _("Self-declared"),
     TRUST_EVIDENCE: _("Evidence noted"),

@@ -19,7 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import CharField, Count, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from readiness.models import User
@@ -247,8 +248,9 @@ def account_delete(user: User) -> int:
         counted = Firm.objects.filter(pk__in=alone, benchmark_consent=True).exists()
         Firm.objects.filter(pk__in=alone).delete()
         # Answers given in another firm's team round are that firm's; the person's address goes.
-        for respondent in Respondent.objects.filter(user=user):
-            Respondent.objects.filter(pk=respondent.pk).update(email=f"deleted-account-{respondent.pk}@invalid")
+        Respondent.objects.filter(user=user).update(
+            email=Concat(Value("deleted-account-"), Cast("pk", CharField()), Value("@invalid"))
+        )
         user.delete()
         transaction.on_commit(lambda: pdf.stored_plans_delete(assessment_ids))
         if counted:

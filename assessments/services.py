@@ -20,8 +20,8 @@ from readiness.models import User
 from . import plugins, tasks
 from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
-from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore, TeamRound
-from .selectors import answers_of
+from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
+from .selectors import answers_of, team_round_of, team_round_open
 
 
 class AssessmentError(Exception):
@@ -186,7 +186,7 @@ def assessment_save_answers(
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
             raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
-        if TeamRound.objects.filter(assessment=locked, closed_at__isnull=True).exists():
+        if team_round_open(locked):
             raise AssessmentFrozen(
                 _("Your firm is answering as a team: the answers are agreed once the round is closed.")
             )
@@ -289,7 +289,7 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
         if locked.is_submitted:
             raise AssessmentFrozen(_("This assessment was already submitted."))
-        team_round = TeamRound.objects.filter(assessment=locked).first()
+        team_round = team_round_of(locked)
         if team_round is not None and (team_round.is_open or team_round.agreed_at is None):
             raise AssessmentIncomplete(
                 _("Your firm answers as a team: close the round and agree on the answers first.")
@@ -349,7 +349,7 @@ def evidence_save(*, assessment: Assessment, notes: Mapping[str, str]) -> int:
     removes it). Scores do not change, so a submitted assessment takes notes too. Returns the
     answers whose note changed."""
     content = version_content(assessment.version_id)
-    if TeamRound.objects.filter(assessment=assessment, closed_at__isnull=True).exists():
+    if team_round_open(assessment):
         raise AssessmentFrozen(_("Your firm is answering as a team: add evidence once the answers are agreed."))
     current = dict(
         Answer.objects.filter(assessment=assessment).exclude(choice_codes=[]).values_list("question__code", "evidence")

@@ -313,7 +313,7 @@ def answers_verify(*, member: AgencyMember, assessment: Assessment, verified_cod
     wanted = set(verified_codes)
     agency = member.agency
     now = timezone.now()
-    changed = 0
+    changed: list[Answer] = []
     with transaction.atomic():
         answers = (
             Answer.objects.select_for_update()
@@ -331,17 +331,17 @@ def answers_verify(*, member: AgencyMember, assessment: Assessment, verified_cod
                 answer.verified_agency_id, answer.verified_agency_name = None, ""
             else:
                 continue
-            answer.save(
-                update_fields=["verified_at", "verified_by", "verified_agency_id", "verified_agency_name", "updated_at"]
-            )
-            changed += 1
+            answer.updated_at = now
+            changed.append(answer)
+        fields = ["verified_at", "verified_by", "verified_agency_id", "verified_agency_name", "updated_at"]
+        Answer.objects.bulk_update(changed, fields)
         if changed:
             Assessment.objects.filter(pk=assessment.pk).update(updated_at=now)  # the results' cache key
             firm_summaries_refresh([assessment.firm_id])
             access_log.access_log_record(
                 agency=agency, user=member.user, assessment=assessment, action=AccessLogEntry.Action.VERIFIED
             )
-    return changed
+    return len(changed)
 
 
 def measurement_mark(*, member: AgencyMember, assessment: Assessment, which: str) -> SupportMeasurement:

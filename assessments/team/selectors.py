@@ -22,17 +22,13 @@ from questionnaires.selectors import QuestionView, VersionContent, version_conte
 from readiness.models import User
 
 from ..models import AgreedAnswerNote, Answer, Assessment, Membership, Respondent, RespondentAnswer, TeamRound
-from ..selectors import assessment_for
-
-
-def round_of(assessment: Assessment) -> TeamRound | None:
-    return TeamRound.objects.filter(assessment=assessment).first()
+from ..selectors import assessment_for, team_round_of
 
 
 def member_round(user: User, assessment_id: int) -> tuple[Assessment, TeamRound | None]:
     """The assessment (a member of its firm only, else 404) and its round, if any."""
     assessment = assessment_for(user, assessment_id)
-    return assessment, round_of(assessment)
+    return assessment, team_round_of(assessment)
 
 
 def respondent_for(user: User, respondent_id: int) -> Respondent:

@@ -14,15 +14,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assessments.models import (
-    TRUST_EVIDENCE,
-    TRUST_SELF_DECLARED,
-    TRUST_VERIFIED,
-    Answer,
-    Assessment,
-    Firm,
-    PillarScore,
-)
+from assessments.models import Answer, Assessment, Firm, PillarScore, trust_level
 from assessments.selectors import answers_of
 from questionnaires.dma import dma_scores
 from questionnaires.selectors import dma_mapping_for, version_content
@@ -121,8 +113,7 @@ def assessment_rows(assessments: Iterable[Assessment]) -> list[dict[str, Any]]:
         .exclude(choice_codes=[])
         .values_list("assessment_id", "question__code", "verified_at", "evidence")
     ):
-        level = TRUST_VERIFIED if verified_at else TRUST_EVIDENCE if evidence else TRUST_SELF_DECLARED
-        trust.setdefault(assessment_id, {})[code] = level
+        trust.setdefault(assessment_id, {})[code] = trust_level(verified_at, evidence)
     rows = []
     for assessment in assessments:
         mapping = dma_mapping_for(assessment.version_id, assessment.version.label)
