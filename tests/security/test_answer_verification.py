@@ -68,6 +68,9 @@ def test_only_an_advisor_of_an_agency_the_firm_shares_with_verifies(world, outsi
     assert sorted(marked.values_list("question__code", flat=True)) == ["cyber.ladder", "data.ladder"]
     assert {a.verified_agency_name for a in marked} == {"Hub A"}
     assert AccessLogEntry.objects.filter(firm=assessment.firm, action=AccessLogEntry.Action.VERIFIED).count() == 1
+    # The consent's words: "you see all of this under “Sharing” and with your results".
+    sharing = world["owner"].get(reverse("agencies:sharing"))
+    assert sharing.status_code == 200 and "marked answers as verified during a visit" in sharing.content.decode()
     summary = FirmSummary.objects.get(firm=assessment.firm)
     assert (summary.latest_verified, summary.latest_answered) == (2, 15)
 

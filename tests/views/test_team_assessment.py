@@ -287,3 +287,51 @@ def test_removing_a_colleague_asks_first_and_takes_their_answers(team) -> None: 
     url = reverse("assessments:team_respondent_remove", args=[assessment.pk, owner_respondent.pk])
     team["owner"].post(url)
     assert TeamRound.objects.get(assessment=assessment).respondents.filter(pk=owner_respondent.pk).exists()
+
+
+def test_a_colleague_sees_nothing_else_of_the_firm(team) -> None:  # type: ignore[no-untyped-def]
+    """The privacy page: invited colleagues "see nothing else of your firm"."""
+    assessment, it = team["assessment"], team["it"]
+    for url in (
+        reverse("assessments:review", kwargs={"assessment_id": assessment.pk}),
+        reverse("assessments:results", kwargs={"assessment_id": assessment.pk}),
+        reverse("assessments:evidence", kwargs={"assessment_id": assessment.pk}),
+        reverse("assessments:action_plan_pdf", kwargs={"assessment_id": assessment.pk}),
+        pillar_url(assessment, "cyber"),
+        team_url(assessment),
+    ):
+        assert it.get(url).status_code == 404, url
+    # Its own home leads to its round, not to the firm's dashboard.
+    response = it.get(reverse("assessments:dashboard"))
+    assert response.status_code == 302
+    assert response.url == reverse("assessments:respondent_home", kwargs={"respondent_id": team["it_respondent"].pk})
+
+
+def test_a_colleague_deleting_their_account_takes_their_address_out_of_the_round(team) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories import PASSWORD
+
+    answer_pages(team["it"], team["it_respondent"], {"cyber": page("cyber", "none", ["beta"])})
+    response = team["it"].post(reverse("assessments:account_delete"), {"password": PASSWORD, "understood": "on"})
+    assert response.status_code == 302
+    respondent = Respondent.objects.get(pk=team["it_respondent"].pk)
+    assert respondent.user_id is None and "it@example.com" not in respondent.email
+    assert respondent.email == f"deleted-account-{respondent.pk}@invalid"
+    assert not Respondent.objects.filter(email__iexact="it@example.com").exists()
+    assert RespondentAnswer.objects.filter(respondent=respondent).count() == 3  # the firm's answers stay
+
+
+def test_the_firms_data_download_holds_the_round(team) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    answer_pages(team["it"], team["it_respondent"], {"cyber": page("cyber", "none", ["beta"])})
+    response = team["owner"].get(reverse("assessments:my_data_download", kwargs={"kind": "json"}))
+    assert response.status_code == 200
+    data = json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+    (record,) = data["firms"][0]["assessments"]
+    people = {r["email"]: r for r in record["team_round"]["respondents"]}
+    assert people["it@example.com"]["answers"]["cyber.ladder"] == ["none"]
+    assert people["it@example.com"]["pillars"] == ["data", "cyber"]
+    # And the colleague's own download holds what they answered for the firm.
+    response = team["it"].get(reverse("assessments:my_data_download", kwargs={"kind": "json"}))
+    mine = json.loads(b"".join(response.streaming_content) if response.streaming else response.content)
+    assert mine["team_answers"][0]["answers"]["cyber.ladder"] == ["none"]
