@@ -21,8 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -38,13 +39,15 @@ from questionnaires.rendering import (
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent, version_content
 
-from . import selectors
+from . import pdf, plan_delivery, selectors
 from .charts import spec as charts
 from .charts.plotly_figures import plotly_figure
 from .plans import action_plan_for
 from .team.selectors import team_findings
 
 RESULTS_CACHE_SECONDS = 24 * 3600
+# How often the action plan's progress page checks back (its script, or a refresh without one).
+PLAN_PAGE_REFRESH_SECONDS = 2
 RESULTS_BODY_TEMPLATES = (
     "assessments/_results_body.html",
     "assessments/_chart.html",
@@ -254,3 +257,42 @@ def _results_body(assessment: Any) -> str:
             "trust_rows": trust_rows,
         },
     )
+
+
+def action_plan_download(
+    request: HttpRequest,
+    state: selectors.ResultsPageState,
+    load: Callable[[], Any] | None = None,
+    served: Callable[[], None] | None = None,
+) -> HttpResponse:
+    """The PDF action plan if it is built; otherwise a progress page while the worker builds it.
+
+    ``?status=1`` answers the progress page's script with JSON instead. ``served`` runs when the
+    file is actually sent (an advisor's access log records downloads, not the waiting).
+    """
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    for _attempt in range(2):
+        found = plan_delivery.plan_or_pending(request.user, state, language, load)
+        if isinstance(found, plan_delivery.PlanPending):
+            break
+        if request.GET.get("status"):
+            return JsonResponse({"ready": True, "url": request.path})
+        try:
+            response = pdf.file_response(found, state)
+        except FileNotFoundError:  # replaced by a newer build between the check and the read
+            continue
+        if served is not None:
+            served()
+        return response
+    else:  # pragma: no cover - two rebuilds between a check and a read
+        found = plan_delivery.PlanPending(building=True, ahead=0)
+    if request.GET.get("status"):
+        return JsonResponse({"ready": False, "building": found.building, "ahead": found.ahead})
+    response = render(
+        request,
+        "assessments/action_plan_pending.html",
+        {"pending": found, "pdf_url": request.path, "refresh_seconds": PLAN_PAGE_REFRESH_SECONDS},
+        status=202,
+    )
+    response["Retry-After"] = str(PLAN_PAGE_REFRESH_SECONDS)
+    return response

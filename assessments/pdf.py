@@ -241,28 +241,57 @@ def _storage_dir(assessment_id: int, language: str) -> str:
     return f"{STORAGE_DIR}/{assessment_id}/{language}"
 
 
+def _file_name(state: selectors.ResultsPageState, language: str) -> str:
+    return f"{_storage_dir(state.assessment_id, language)}/{document_identity(state, language)}.pdf"
+
+
+def stored_action_plan(state: selectors.ResultsPageState, language: str) -> str | None:
+    """The storage name of the assessment's current PDF in ``language``, if it is built."""
+    name = _file_name(state, language)
+    return name if default_storage.exists(name) else None
+
+
 def cached_action_plan(
     user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
 ) -> str:
     """The storage name of the assessment's PDF in ``language``, built if missing or stale.
 
     ``state`` comes from ``selectors.results_page_state`` (access already checked for ``user``);
-    ``load`` fetches the assessment for a build (default: as a member of its firm).
+    ``load`` fetches the assessment for a build (default: as a member of its firm). The worker
+    calls this (``plan_delivery``); a request only when no worker is running.
     """
-    directory = _storage_dir(state.assessment_id, language)
-    name = f"{directory}/{document_identity(state, language)}.pdf"
+    name = _file_name(state, language)
     if default_storage.exists(name):
         return name
     assessment = load() if load else selectors.assessment_for(user, state.assessment_id)
     # The file is named for the texts revision in ``state``: render with texts at least as new.
     version_content(state.version_id, texts_revision=state.texts_revision)
     pdf = render_action_plan(assessment, language)
-    # Two requests may build the same file at once: the second keeps the first's, rather than
+    # Two builds of the same file may run at once: the second keeps the first's, rather than
     # letting the storage invent another name.
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(pdf))
-    _remove_stale(directory, keep=name)
+    _remove_stale(_storage_dir(state.assessment_id, language), keep=name)
     return name
+
+
+def stored_plan_languages() -> dict[int, list[str]]:
+    """Assessment id -> the languages its PDF is kept in (whether current or stale)."""
+    try:
+        assessment_dirs, _files = default_storage.listdir(STORAGE_DIR)
+    except (FileNotFoundError, NotImplementedError):
+        return {}
+    stored: dict[int, list[str]] = {}
+    for directory in assessment_dirs:
+        if not directory.isdigit():
+            continue
+        languages, _files = default_storage.listdir(f"{STORAGE_DIR}/{directory}")
+        kept = [
+            language for language in languages if default_storage.listdir(f"{STORAGE_DIR}/{directory}/{language}")[1]
+        ]
+        if kept:
+            stored[int(directory)] = sorted(kept)
+    return stored
 
 
 def _remove_stale(directory: str, keep: str) -> None:
@@ -298,18 +327,11 @@ def stored_plans_delete(assessment_ids: list[int]) -> int:
     return removed
 
 
-def download_response(
-    user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
-) -> FileResponse:
-    """The stored (or freshly built) PDF as an attachment named after the firm and the date."""
-    name = cached_action_plan(user, state, language, load)
-    try:
-        handle = default_storage.open(name, "rb")
-    except FileNotFoundError:  # removed by a concurrent rebuild after a change: build again
-        handle = default_storage.open(cached_action_plan(user, state, language, load), "rb")
+def file_response(name: str, state: selectors.ResultsPageState) -> FileResponse:
+    """The stored PDF ``name`` as an attachment named after the firm and the submission date."""
     submitted_on = timezone.localdate(state.submitted_at) if state.submitted_at else timezone.localdate()
     return FileResponse(
-        handle,
+        default_storage.open(name, "rb"),
         as_attachment=True,
         filename=download_name(state.firm_name, submitted_on),
         content_type="application/pdf",

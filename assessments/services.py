@@ -17,7 +17,7 @@ from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer,
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
-from . import plugins, tasks
+from . import plan_delivery, plugins, tasks
 from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
@@ -326,6 +326,8 @@ def assessment_submit(*, assessment: Assessment, user: User) -> Assessment:
         locked.submitted_at = timezone.now()
         locked.save()
         firm_summaries_refresh([locked.firm_id])
+        # The worker builds the PDF now, so that the download right after is served from storage.
+        plan_delivery.plan_build_queue(locked.pk)
         transaction.on_commit(lambda: plugins.submitted(locked.pk))  # e.g. agencies' webhooks
     # No peer figures are rebuilt here: the next scheduled snapshot takes the submission in
     # (``peer_statistics``), so no one can read its effect alone.

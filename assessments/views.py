@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,10 +25,10 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import version_content
 from readiness.redirects import safe_next
 
-from . import pdf, personal_data, plugins, selectors, services
+from . import personal_data, plugins, selectors, services
 from .forms import AccountDeleteForm, FirmForm, PillarAnswersForm, loaded_answers_encode
 from .models import Assessment
-from .pages import questionnaire_page_html, results_page_html
+from .pages import action_plan_download, questionnaire_page_html, results_page_html
 from .team import selectors as team_selectors
 
 
@@ -251,12 +251,13 @@ def results(request: HttpRequest, assessment_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def action_plan_pdf(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    """The PDF action plan, built once per assessment, language and content (``pdf``)."""
+    """The PDF action plan, built by the worker once per assessment, language and content
+    (``plan_delivery``); a progress page while it is being built."""
     state = selectors.results_page_state(request.user, assessment_id)
     if not state.is_submitted:
         messages.info(request, _("This assessment is not submitted yet. Review and submit it to get its action plan."))
         return redirect("assessments:review", assessment_id=assessment_id)
-    return pdf.download_response(request.user, state, translation.get_language() or "en")
+    return action_plan_download(request, state)
 
 
 # --- The user's own data: take it away, or erase it ----------------------------------------------

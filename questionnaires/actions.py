@@ -25,6 +25,7 @@ from .policies import CODE
 from .recommendations import TRIGGER_LEVELS
 from .scoring import CHECKLIST, DONT_KNOW, NOT_APPLICABLE
 from .selectors import version_content
+from .signals import content_changed_send
 
 TOP_KEYS = {"label", "questionnaire", "policy_catalogue", "actions"}
 ACTION_KEYS = {
@@ -260,6 +261,7 @@ def action_set_load(*, path: str | Path) -> tuple[str, str, int]:
             )
             for position, action in enumerate(content.actions)
         )
+    content_changed_send()
     return content.label, "created", len(content.actions)
 
 
@@ -272,4 +274,5 @@ def _translations_update(content: ActionSetContent) -> int:
     if changed:
         version_ids = {row.version_id for row in stored.values()}
         QuestionnaireVersion.objects.filter(pk__in=version_ids).update(texts_revision=F("texts_revision") + 1)
+        content_changed_send()
     return changed

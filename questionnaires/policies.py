@@ -20,6 +20,7 @@ from django.db.models import F
 
 from .loader import KNOWN_PILLARS, LABEL, ContentError, Validator, source_language_only
 from .models import PolicyExample, QuestionnaireVersion, texts_update
+from .signals import content_changed_send
 
 ACTORS = tuple(PolicyExample.Actor.values)
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -128,4 +129,5 @@ def _translations_update(label: str, examples: list[ExampleContent]) -> int:
     if changed:
         # Any version's PDFs and results may cite these examples.
         QuestionnaireVersion.objects.update(texts_revision=F("texts_revision") + 1)
+        content_changed_send()
     return changed

@@ -19,6 +19,7 @@ from .loader import (
 )
 from .models import Choice, Pillar, Question, QuestionnaireVersion, texts_update
 from .scoring import DONT_KNOW, NONE_OF_THESE, NOT_APPLICABLE
+from .signals import content_changed_send
 
 
 @dataclass(frozen=True)
@@ -159,4 +160,5 @@ def _translations_update(version: QuestionnaireVersion, content: QuestionnaireCo
     changed = texts_update(rows)
     if changed:
         QuestionnaireVersion.objects.filter(pk=version.pk).update(texts_revision=F("texts_revision") + 1)
+        content_changed_send()
     return changed

@@ -341,6 +341,9 @@ OTP_TOTP_ISSUER = "Readiness"
 # Peer figures come from a snapshot the background worker publishes every this many seconds
 # (default daily), never after each submission (assessments.peer_statistics).
 PEER_STATISTICS_INTERVAL = int(os.environ.get("PEER_STATISTICS_INTERVAL", str(24 * 60 * 60)))
+# A PDF action plan is built by the background worker (assessments.plan_delivery). If the worker
+# has not touched its queue for this many seconds while a plan waits, the request builds it.
+PLAN_WORKER_PATIENCE = int(os.environ.get("PLAN_WORKER_PATIENCE", "20"))
 # An agency's ZIP of action plans is deleted this many days after it is built (by the worker).
 EXPORT_RETENTION_DAYS = int(os.environ.get("EXPORT_RETENTION_DAYS", "7"))
 # Privacy loss of each released peer quantile under differential privacy (assessments.disclosure).

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.tasks import Task
 from django.utils import timezone
@@ -23,3 +24,60 @@ def enqueue_once(job: Task, *, after: timedelta | None = None) -> None:
         job.enqueue()
     else:
         job.using(run_after=timezone.now() + after).enqueue()
+
+
+def _unfinished_runs(job: Task, args: list[Any]) -> Any:
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    return DBTaskResult.objects.filter(
+        task_path=job.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        args_kwargs={"args": args, "kwargs": {}},
+    )
+
+
+def run_of(job: Task, *args: Any) -> Any:
+    """The queued or running run of ``job`` with these arguments (a ``DBTaskResult``), or None."""
+    return _unfinished_runs(job, list(args)).order_by("enqueued_at").first()
+
+
+def enqueue_once_with(job: Task, *args: Any) -> Any:
+    """Queue ``job(*args)`` unless a run with the same arguments is queued or running; returns that run.
+
+    Two requests at the same moment may both queue one: the job must then be harmless to run
+    twice (a build that finds its file already built does nothing).
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    run = run_of(job, *args)
+    if run is None:
+        run = DBTaskResult.objects.get(pk=job.enqueue(*args).id)
+    return run
+
+
+def runs_ahead(run: Any) -> int:
+    """How many queued runs the worker takes before ``run`` (in the queue's order: priority, then
+    due time, then age)."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult
+
+    return (
+        DBTaskResult.objects.ready()
+        .filter(
+            Q(priority__gt=run.priority)
+            | Q(priority=run.priority, run_after__lt=run.run_after)
+            | Q(priority=run.priority, run_after=run.run_after, enqueued_at__lt=run.enqueued_at)
+        )
+        .count()
+    )
+
+
+def worker_idle_since(moment: datetime) -> bool:
+    """No worker has started or finished a run since ``moment``, and none is running now: the
+    worker is stopped (or was never started), as far as the queue can tell."""
+    from django.db.models import Q
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    return not DBTaskResult.objects.filter(
+        Q(status=TaskResultStatus.RUNNING) | Q(started_at__gte=moment) | Q(finished_at__gte=moment)
+    ).exists()

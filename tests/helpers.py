@@ -210,3 +210,21 @@ def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
             ],
         ),
     ]
+
+
+def run_worker() -> None:
+    """What the background worker (``db_worker``) would do now: every queued job, in order."""
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+
+
+def download_action_plan(client: Client, url: str) -> Any:
+    """GET a PDF action plan as a person would: the progress page first if the worker has not
+    built it yet, then (the worker having run) the file. Returns the final response."""
+    response = client.get(url)
+    if response.status_code == 202:
+        assert b"Preparing your action plan" in response.content or b"data-plan-pending" in response.content
+        run_worker()
+        response = client.get(url)
+    assert response.status_code == 200, response
+    assert response["Content-Type"] == "application/pdf"
+    return response

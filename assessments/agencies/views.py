@@ -31,7 +31,7 @@ from assessments import selectors as firm_selectors
 from assessments.charts import spec as charts
 from assessments.charts.plotly_figures import plotly_figure
 from assessments.models import Firm
-from assessments.pages import results_page_html
+from assessments.pages import action_plan_download, results_page_html
 from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
 from readiness import two_factor
@@ -322,11 +322,16 @@ def agency_client_evidence(request: HttpRequest, agency_id: int, assessment_id: 
 @require_GET
 def agency_client_pdf(request: HttpRequest, agency_id: int, assessment_id: int) -> HttpResponse:
     member, assessment = selectors.client_assessment(request.user, agency_id, assessment_id)
-    access_log.access_log_record(
-        agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
-    )
     state = firm_selectors.results_state_of(assessment)
-    return pdf.download_response(request.user, state, translation.get_language() or "en", load=lambda: assessment)
+    return action_plan_download(
+        request,
+        state,
+        load=lambda: assessment,
+        # The access log records the download itself, not the progress page's checks.
+        served=lambda: access_log.access_log_record(
+            agency=member.agency, user=request.user, assessment=assessment, action=AccessLogEntry.Action.DOWNLOADED_PDF
+        ),
+    )
 
 
 class _Echo:

@@ -16,7 +16,7 @@ from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from questionnaires.services import questionnaire_version_load
 from tests.factories import PASSWORD, FirmFactory
-from tests.helpers import CONTENT, CURRENT_QUESTIONNAIRE, submitted_with_scores
+from tests.helpers import CONTENT, CURRENT_QUESTIONNAIRE, run_worker, submitted_with_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -120,7 +120,10 @@ def test_sign_up_to_scores(live_server: Any, page: Any, settings: Any, tmp_path:
     # The AI pillar (all worst answers) leads the priorities; the plan downloads as a PDF.
     priorities = page.locator("#priorities + p + ol").inner_text()
     assert "AI adoption" in priorities
-    with page.expect_download() as download:
+    # No worker runs beside the test server: once the build has waited longer than the
+    # patience, the progress page's next check builds it in the request.
+    settings.PLAN_WORKER_PATIENCE = 1
+    with page.expect_download(timeout=30_000) as download:
         page.get_by_role("link", name="Download the action plan (PDF)").click()
     assert re.fullmatch(r"readiness-action-plan-journey-bakery-[0-9-]{10}\.pdf", download.value.suggested_filename)
     pdftotext = [shutil.which("pdftotext") or "pdftotext", download.value.path(), "-"]
@@ -163,8 +166,13 @@ def test_the_journey_in_french(live_server: Any, page: Any, settings: Any, tmp_p
     body = page.locator("main").inner_text()
     assert "80,0" in body and "Pionnier" in body and "Débutant" in body  # the French decimal comma
     assert_charts_drawn(page)
-    with page.expect_download() as download:
+    # The worker has not built the plan yet: the progress page shows; then the worker (played
+    # here) builds it, and the page's script notices and fetches the file.
+    with page.expect_download(timeout=30_000) as download:
         page.locator("a[href$='action-plan.pdf']").first.click()
+        page.wait_for_selector("[data-plan-pending]")
+        assert "Préparation de votre plan d'action" in page.locator("h1").inner_text()
+        run_worker()
     pdftotext = [shutil.which("pdftotext") or "pdftotext", download.value.path(), "-"]
     text = subprocess.run(pdftotext, capture_output=True, check=True).stdout.decode()  # noqa: S603 - fixed tool
     assert "Boulangerie Dupont" in text and "Adoption de l'IA" in text and "Plan d" in text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -11,13 +12,15 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
-from assessments import pdf, selectors
+from assessments import pdf, plan_delivery, selectors
 from assessments.models import Assessment, Firm
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
-from tests.helpers import answer_everything, best_page, pdf_text, poppler
+from tests.helpers import answer_everything, best_page, download_action_plan, pdf_text, poppler, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -49,10 +52,7 @@ def pdf_url(assessment: Assessment) -> str:
 
 
 def download(client: Client, assessment: Assessment) -> bytes:
-    response = client.get(pdf_url(assessment))
-    assert response.status_code == 200, response
-    assert response["Content-Type"] == "application/pdf"
-    return b"".join(response.streaming_content)
+    return b"".join(download_action_plan(client, pdf_url(assessment)).streaming_content)
 
 
 class TestResultsPage:
@@ -123,7 +123,7 @@ class TestPdf:
 
     def test_the_file_name_carries_firm_and_date(self, weak: Assessment, owner_client: Client) -> None:
         Firm.objects.filter(pk=weak.firm_id).update(name="Café Müller & Söhne GmbH")
-        response = owner_client.get(pdf_url(weak))
+        response = download_action_plan(owner_client, pdf_url(weak))
         response.close()
         day = weak.submitted_at.date().isoformat()
         expected = f'attachment; filename="readiness-action-plan-cafe-muller-sohne-gmbh-{day}.pdf"'
@@ -220,6 +220,106 @@ class TestCache:
         assert pdf.document_identity(state, "en") != pdf.document_identity(state, "fr")
 
 
+def queued_builds(assessment: Assessment) -> list[tuple[str, list[object]]]:
+    return [
+        (run.status, run.args_kwargs["args"])
+        for run in DBTaskResult.objects.filter(task_path=plan_delivery.build_action_plan.module_path)
+        if run.args_kwargs["args"][0] == assessment.pk
+    ]
+
+
+class TestBuiltByTheWorker:
+    """The PDF is built off the request path (``plan_delivery``); a request serves the file."""
+
+    def test_submitting_queues_the_build_and_the_download_is_then_served_from_storage(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
+        run_worker()
+        assert queued_builds(weak) == [("SUCCESSFUL", [weak.pk, "en"])]
+        with mock.patch.object(pdf, "render_action_plan") as render:
+            response = owner_client.get(pdf_url(weak))
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+            assert b"".join(response.streaming_content).startswith(b"%PDF-")
+        render.assert_not_called()
+
+    def test_until_it_is_built_a_progress_page_answers_and_nothing_is_built_in_the_request(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        with mock.patch.object(pdf, "render_action_plan") as render:
+            page = owner_client.get(pdf_url(weak))
+            status = owner_client.get(pdf_url(weak) + "?status=1")
+        render.assert_not_called()
+        assert page.status_code == 202 and page["Retry-After"] == "2"
+        html = page.content.decode()
+        assert "Preparing your action plan" in html and "Your PDF is next in line" in html
+        assert 'http-equiv="refresh"' in html  # without scripts, the page reloads itself
+        assert status.status_code == 200 and status.json() == {"ready": False, "building": False, "ahead": 0}
+        run_worker()
+        assert owner_client.get(pdf_url(weak) + "?status=1").json() == {"ready": True, "url": pdf_url(weak)}
+        download(owner_client, weak)
+
+    def test_one_build_is_queued_however_often_the_page_is_asked_for(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        for _ in range(3):
+            assert owner_client.get(pdf_url(weak)).status_code == 202
+            assert owner_client.get(pdf_url(weak) + "?status=1").status_code == 200
+        assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
+        with translation.override("fr"):
+            plan_delivery.plan_build_queue(weak.pk)
+        assert sorted(queued_builds(weak)) == [("READY", [weak.pk, "en"]), ("READY", [weak.pk, "fr"])]
+
+    def test_the_page_says_how_many_documents_come_first(self, weak: Assessment, owner_client: Client) -> None:
+        DBTaskResult.objects.all().delete()
+        for other in (10_001, 10_002):
+            plan_delivery.build_action_plan.enqueue(other, "en")
+        html = owner_client.get(pdf_url(weak)).content.decode()
+        assert "Your PDF is in the queue: 2 other documents are being prepared first." in html
+        assert owner_client.get(pdf_url(weak) + "?status=1").json()["ahead"] == 2
+
+    def test_a_stopped_worker_makes_the_download_slow_not_impossible(
+        self, weak: Assessment, owner_client: Client, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        settings.PLAN_WORKER_PATIENCE = 20
+        waited = timezone.now() - timedelta(seconds=21)
+        DBTaskResult.objects.update(enqueued_at=waited)
+        # A worker that started something 5 s ago is alive: the request keeps waiting for it.
+        DBTaskResult.objects.create(
+            task_path="assessments.tasks.publish_peer_statistics",
+            args_kwargs={"args": [], "kwargs": {}},
+            status="SUCCESSFUL",
+            backend_name="default",
+            run_after=timezone.now(),
+            started_at=timezone.now() - timedelta(seconds=5),
+            finished_at=timezone.now() - timedelta(seconds=4),
+        )
+        assert owner_client.get(pdf_url(weak)).status_code == 202
+        # Nothing has touched the queue for longer than the patience: the request builds it.
+        DBTaskResult.objects.filter(status="SUCCESSFUL").delete()
+        response = owner_client.get(pdf_url(weak))
+        assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+
+    def test_a_content_change_rebuilds_the_stored_plans_before_anyone_asks(
+        self, weak: Assessment, owner_client: Client, tmp_path: Path, django_capture_on_commit_callbacks
+    ) -> None:  # type: ignore[no-untyped-def]
+        download(owner_client, weak)
+        newer = (DATA / "actions-small.yaml").read_text().replace('label: "test-1"', 'label: "test-2"', 1)
+        (tmp_path / "actions-2.yaml").write_text(newer.replace("Fix the cyber ladder", "Climb the cyber ladder"))
+        with django_capture_on_commit_callbacks(execute=True):
+            action_set_load(path=tmp_path / "actions-2.yaml")
+        run_worker()  # the rebuild job, then the build it queued
+        with mock.patch.object(pdf, "render_action_plan") as render:
+            data = download(owner_client, weak)
+        render.assert_not_called()
+        assert "Climb the cyber ladder" in " ".join(pdf_text(data).split())
+
+    def test_a_build_queued_for_a_deleted_assessment_does_nothing(self, weak: Assessment) -> None:
+        Assessment.objects.filter(pk=weak.pk).delete()
+        run_worker()
+        assert queued_builds(weak) == [("SUCCESSFUL", [weak.pk, "en"])]
+
+
 class TestAccess:
     def test_outsider_gets_404_and_nothing_is_built(self, weak: Assessment, outsider_client: Client) -> None:
         with mock.patch.object(pdf, "render_action_plan") as render:
@@ -241,6 +341,14 @@ class TestAccess:
 
     def test_post_is_refused(self, weak: Assessment, owner_client: Client) -> None:
         assert owner_client.post(pdf_url(weak)).status_code == 405
+
+    def test_an_outsider_learns_nothing_from_the_progress_check(
+        self, weak: Assessment, outsider_client: Client
+    ) -> None:
+        DBTaskResult.objects.all().delete()
+        assert outsider_client.get(pdf_url(weak) + "?status=1").status_code == 404
+        assert outsider_client.get(pdf_url(weak)).status_code == 404
+        assert not DBTaskResult.objects.exists()  # and nothing was queued for them
 
 
 class TestCommand:

@@ -20,6 +20,7 @@ from assessments.agencies.models import AccessLogEntry, Agency, AgencyConsent, A
 from assessments.models import Assessment, Firm
 from readiness.models import User
 from tests.factories import FirmFactory, UserFactory
+from tests.helpers import download_action_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -171,8 +172,8 @@ class TestIsolation:
     ) -> None:
         html = advisor_client.get(results_url(agency, submitted)).content.decode()
         assert "Results for" in html and submitted.firm.name in html
-        response = advisor_client.get(pdf_url(agency, submitted))
-        assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+        response = download_action_plan(advisor_client, pdf_url(agency, submitted))
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
         actions = list(AccessLogEntry.objects.values_list("action", flat=True))
         assert sorted(actions) == ["downloaded_pdf", "viewed_results"]
 

@@ -23,6 +23,7 @@ from assessments.models import Answer, Assessment, Firm, FirmSummary, Membership
 from assessments.peer_statistics import peer_statistics_refresh
 from readiness.models import User
 from tests.factories import PASSWORD, FirmFactory, UserFactory
+from tests.helpers import download_action_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +115,10 @@ class TestDeletion:
         owner_client: Client,
         version,  # type: ignore[no-untyped-def]
     ) -> None:
-        pdf = owner_client.get(reverse("assessments:action_plan_pdf", kwargs={"assessment_id": submitted.pk}))
-        assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+        pdf = download_action_plan(
+            owner_client, reverse("assessments:action_plan_pdf", kwargs={"assessment_id": submitted.pk})
+        )
+        assert b"".join(pdf.streaming_content).startswith(b"%PDF")
         # Read to the end, which closes the file; response.close() would also fire
         # request_finished, which closes the test's database connection (PostgreSQL then
         # refuses every later query).

@@ -46,3 +46,26 @@ window.addEventListener("pageshow", function (event) {
     form.querySelectorAll("button[type=submit], input[type=submit]").forEach(function (button) { button.disabled = false; });
   });
 });
+
+// The action plan's progress page: ask every few seconds whether the PDF is built, then fetch it.
+(function () {
+  var box = document.querySelector("[data-plan-pending]");
+  if (!box) return;
+  var url = box.getAttribute("data-plan-url");
+  var every = 1000 * Number(box.getAttribute("data-plan-every") || 2);
+  var status = box.querySelector("[data-plan-status]");
+  function ready() {
+    box.querySelector("[data-plan-progress]").hidden = true;
+    box.querySelector("[data-plan-wait-note]").hidden = true;
+    box.querySelector("[data-plan-ready]").hidden = false;
+    status.hidden = true;
+    window.location.assign(url);
+  }
+  function check() {
+    fetch(url + "?status=1", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : { ready: false }; })
+      .then(function (answer) { if (answer.ready) { ready(); } else { window.setTimeout(check, every); } })
+      .catch(function () { window.setTimeout(check, every * 2); });
+  }
+  window.setTimeout(check, every);
+})();
