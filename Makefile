@@ -54,8 +54,14 @@ format: setup-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# BENCH_POSTGRES=1 runs the same bench a second time on a throwaway PostgreSQL server (durable
+# commits, as deployed) and prints both tables at the end.
 bench: setup-dev
 	$(PY) bench/run.py
+ifeq ($(BENCH_POSTGRES),1)
+	READINESS_PG_DURABLE=1 deploy/with-postgres.sh sh -c 'BENCH_DATABASE_URL="$$DATABASE_URL" $(PY) bench/run.py'
+	$(PY) bench/run.py --tables
+endif
 
 # Mutation testing of the pure modules (scoring, recommendations, benchmark statistics): fails
 # below 90 % of mutants killed. Not part of `make test`. mutmut runs from a venv of its own

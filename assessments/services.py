@@ -17,7 +17,7 @@ from questionnaires.scoring import InvalidAnswer, ScoreResult, normalise_answer,
 from questionnaires.selectors import current_version, version_content
 from readiness.models import User
 
-from . import plan_delivery, plugins, tasks
+from . import answer_sql, plan_delivery, plugins, tasks
 from .consent_texts import benchmark_consent_version
 from .firm_summaries import firm_summaries_refresh
 from .models import Answer, Assessment, Firm, FirmSummary, Membership, PillarScore
@@ -182,65 +182,33 @@ def assessment_save_answers(
         normalised = normalise_answer(question, codes)
         if normalised:
             cleaned[code] = list(normalised)
+    question_ids = content.question_ids
+    # Plain SQL (``answer_sql``): a save is frequent and small, and the ORM's compilation of
+    # these few statements cost more than running them.
     with transaction.atomic():
-        locked = Assessment.objects.select_for_update().get(pk=assessment.pk)
-        if locked.is_submitted:
+        status, round_open = answer_sql.lock_draft(assessment.pk)
+        if status == Assessment.Status.SUBMITTED:
             raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
-        if team_round_open(locked):
+        if round_open:
             raise AssessmentFrozen(
                 _("Your firm is answering as a team: the answers are agreed once the round is closed.")
             )
-        # An advisor's mark goes with the answer it was made on: read the marked ones first.
-        marked = dict(
-            Answer.objects.filter(
-                assessment=locked,
-                question_id__in=[content.question_ids[code] for code in cleaned],
-                verified_at__isnull=False,
-            ).values_list("question_id", "choice_codes")
+        now = timezone.now()
+        # An advisor's mark goes with the answer it was made on (kept only if the codes are the same).
+        answer_sql.upsert_answers(assessment.pk, {question_ids[code]: codes for code, codes in cleaned.items()}, now)
+        answer_sql.confirm_prefilled(
+            assessment.pk, [question_ids[code] for code in confirm if code in question_ids and code not in cleaned]
         )
-        if cleaned:
-            Answer.objects.bulk_create(
-                [
-                    Answer(
-                        assessment=locked,
-                        question_id=content.question_ids[code],
-                        choice_codes=codes,
-                        is_prefilled=False,
-                    )
-                    for code, codes in cleaned.items()
-                ],
-                update_conflicts=True,
-                unique_fields=["assessment", "question"],
-                update_fields=["choice_codes", "is_prefilled", "updated_at"],
-            )
-        changed = [
-            question_id
-            for code, codes in cleaned.items()
-            if (question_id := content.question_ids[code]) in marked and list(marked[question_id]) != codes
-        ]
-        if changed:
-            Answer.objects.filter(assessment=locked, question_id__in=changed).update(
-                verified_at=None, verified_by=None, verified_agency_id=None, verified_agency_name=""
-            )
-        unconfirmed = [
-            content.question_ids[code] for code in confirm if code in content.question_ids and code not in cleaned
-        ]
-        if unconfirmed:
-            Answer.objects.filter(assessment=locked, question_id__in=unconfirmed, is_prefilled=True).update(
-                is_prefilled=False
-            )
-        kept = _changed_elsewhere(locked, content.question_ids, left_as_shown) if left_as_shown else 0
-        Assessment.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+        kept = _changed_elsewhere(assessment.pk, question_ids, left_as_shown) if left_as_shown else 0
+        answer_sql.touch(assessment.pk, now)
     return SavedAnswers(written=len(cleaned), kept_from_elsewhere=kept)
 
 
 def _changed_elsewhere(
-    assessment: Assessment, question_ids: Mapping[str, int], shown: Mapping[str, Collection[str]]
+    assessment_id: int, question_ids: Mapping[str, int], shown: Mapping[str, Collection[str]]
 ) -> int:
     ids = {question_ids[code]: code for code in shown if code in question_ids}
-    stored = dict(
-        Answer.objects.filter(assessment=assessment, question_id__in=ids).values_list("question_id", "choice_codes")
-    )
+    stored = answer_sql.stored_answers(assessment_id, ids)
     return sum(1 for qid, code in ids.items() if set(stored.get(qid) or ()) != set(shown[code]))
 
 

@@ -125,26 +125,31 @@ def pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> H
 
 
 def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str) -> HttpResponse:
-    assessment = selectors.assessment_for(request.user, assessment_id)
-    content = version_content(assessment.version_id)
+    # As hot as the page itself: the same single query for access, state and stored answers.
+    state = selectors.questionnaire_page_state(request.user, assessment_id)
+    content = version_content(state.version_id, texts_revision=state.texts_revision)
     pillar = content.pillar(pillar_code)
     if pillar is None:
         raise Http404("No such pillar.")
-    if assessment.is_submitted:
-        return _conflict(request, assessment, _("This assessment has been submitted and can no longer be changed."))
-    if selectors.team_round_open(assessment):
+    if state.is_submitted:
+        return _conflict(
+            request,
+            selectors.assessment_for(request.user, assessment_id),
+            _("This assessment has been submitted and can no longer be changed."),
+        )
+    if state.team_round_open:
         return _to_own_team_page(request, assessment_id, pillar_code)
     form = PillarAnswersForm(pillar, content.spec.questions(), request.POST)
     if form.is_valid():
         try:
             saved = services.assessment_save_answers(
-                assessment=assessment,
+                assessment=Assessment(pk=state.assessment_id, version_id=state.version_id),  # all the save reads
                 answers=form.changed_answers(),
                 confirm=[q.code for q in pillar.questions],
                 left_as_shown=form.left_as_shown(),
             )
         except services.AssessmentFrozen as exc:
-            return _conflict(request, assessment, str(exc))
+            return _conflict(request, selectors.assessment_for(request.user, assessment_id), str(exc))
         if saved.kept_from_elsewhere:
             messages.info(
                 request,
@@ -158,13 +163,13 @@ def _save_pillar_page(request: HttpRequest, assessment_id: int, pillar_code: str
                 % {"n": saved.kept_from_elsewhere},
             )
         codes = content.pillar_codes()
-        return redirect(_next_url(request, assessment, codes, codes.index(pillar.code)))
+        return redirect(_next_url(request, assessment_id, codes, codes.index(pillar.code)))
     # Show the page again with what was posted, so nothing the user chose is lost.
     html = questionnaire_page_html(
         request,
         content=content,
         pillar=pillar,
-        selected={**selectors.answers_of(assessment), **form.posted},
+        selected={**state.answers, **form.posted},
         errors=form.errors,
         error_items=[
             (dom_id(q.code), q.label(), form.errors[q.code]) for q in pillar.questions if q.code in form.errors
@@ -184,7 +189,7 @@ def _to_own_team_page(request: HttpRequest, assessment_id: int, pillar_code: str
     return redirect("assessments:respondent_pillar", respondent_id=own, pillar_code=pillar_code)
 
 
-def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ...], index: int) -> str:
+def _next_url(request: HttpRequest, assessment_id: int, codes: tuple[str, ...], index: int) -> str:
     action = request.POST.get("action", "next")
     if action == "previous" and index > 0:
         target = codes[index - 1]
@@ -193,12 +198,12 @@ def _next_url(request: HttpRequest, assessment: Assessment, codes: tuple[str, ..
     elif action == "stay":
         target = codes[index]
     elif action == "review":
-        return reverse("assessments:review", kwargs={"assessment_id": assessment.pk})
+        return reverse("assessments:review", kwargs={"assessment_id": assessment_id})
     elif action == "next" and index + 1 < len(codes):
         target = codes[index + 1]
     else:
-        return reverse("assessments:review", kwargs={"assessment_id": assessment.pk})
-    return reverse("assessments:pillar", kwargs={"assessment_id": assessment.pk, "pillar_code": target})
+        return reverse("assessments:review", kwargs={"assessment_id": assessment_id})
+    return reverse("assessments:pillar", kwargs={"assessment_id": assessment_id, "pillar_code": target})
 
 
 @login_required

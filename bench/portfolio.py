@@ -156,9 +156,10 @@ def generate_portfolio(version_id: int, count: int, seed: int = 11) -> tuple[int
                 for firm in firms
             )
             firm_summaries_refresh(firm.pk for firm in firms)
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    # Fresh planner statistics, as PostgreSQL's autovacuum would soon have them (SQLite has
+    # none until told).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     return agency.pk, admin.pk
 
 

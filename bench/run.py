@@ -40,7 +40,13 @@ BENCH_DIR = ROOT / "bench"
 WRK_SCRIPT = BENCH_DIR / "request.lua"
 FIXTURE_SCRIPT = BENCH_DIR / "fixture.py"
 PDF_BUILD_SCRIPT = BENCH_DIR / "pdf_build.py"
-RESULTS_FILE = BENCH_DIR / "results" / "latest.json"
+# The database under the app: SQLite in a file of the run's directory, or, with
+# BENCH_DATABASE_URL (``make bench BENCH_POSTGRES=1`` sets it to a throwaway server of
+# deploy/with-postgres.sh), PostgreSQL. Each writes its own results and table.
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "")
+DATABASE = "postgresql" if DATABASE_URL.startswith(("postgres://", "postgresql://")) else "sqlite"
+RESULTS_FILE = BENCH_DIR / "results" / f"latest-{DATABASE}.json"
+TABLE_FILE = BENCH_DIR / "results" / f"latest-{DATABASE}.txt"
 QUESTIONNAIRE = "questionnaires/content/readiness-2026.2.yaml"
 POLICY_EXAMPLES = "questionnaires/content/policy-examples-2026.1.yaml"
 ACTIONS = "questionnaires/content/actions-2026.2.yaml"
@@ -404,7 +410,7 @@ def bench_env(workdir: Path) -> dict[str, str]:
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "readiness.settings",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
+            "DATABASE_URL": DATABASE_URL or f"sqlite:///{workdir / 'bench.sqlite3'}",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_STATIC_ROOT": str(workdir / "static"),
@@ -595,9 +601,16 @@ def budget_ok(result: Result, baseline: Result | None) -> bool | None:
     return value is not None and value >= result.scenario.budget
 
 
+def database_label() -> str:
+    if DATABASE == "postgresql":
+        return "PostgreSQL (throwaway server, durable commits)"
+    return "SQLite (WAL)"
+
+
 def headline(date: datetime.datetime) -> str:
     return (
-        f"Readiness benchmark — {date:%Y-%m-%d %H:%M %Z}, {cpu_model()} ({os.cpu_count()} cores), "
+        f"Readiness benchmark on {database_label()} — {date:%Y-%m-%d %H:%M %Z}, {cpu_model()} "
+        f"({os.cpu_count()} cores), "
         f"{GUNICORN_WORKERS} gunicorn sync workers, "
         f"wrk -t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{WRK_DURATION_S}s, loopback, "
         f"{ROUNDS} interleaved rounds (median)"
@@ -859,7 +872,21 @@ def median_round(results: list[Result]) -> Result:
     return chosen
 
 
+def print_tables() -> int:
+    """``--tables``: the last tables of each database, one after the other (``make bench`` with
+    ``BENCH_POSTGRES=1`` ends with this)."""
+    shown = 0
+    for database in ("sqlite", "postgresql"):
+        path = BENCH_DIR / "results" / f"latest-{database}.txt"
+        if path.exists():
+            print(f"\n{path.read_text()}")
+            shown += 1
+    return 0 if shown else 1
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--tables"]:
+        return print_tables()
     # A plain `kill` must clean up like Ctrl+C does: turn SIGTERM/SIGHUP into SystemExit.
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda number, frame: sys.exit(128 + number))
@@ -873,14 +900,21 @@ def main() -> int:
         print("bench: interrupted", file=sys.stderr)
         return 130
     date = datetime.datetime.now().astimezone()
+    printed = "\n".join(
+        [table(results, date), pdf_build_line(pdf_build), portfolio_lines(portfolio), mixed_load_lines(mixed)]
+    )
     print()
-    print(table(results, date))
-    print(pdf_build_line(pdf_build))
-    print(portfolio_lines(portfolio))
-    print(mixed_load_lines(mixed))
+    print(printed)
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    report = {**report_json(results, date), "pdf_build": pdf_build, "portfolio": portfolio, "mixed_load": mixed}
+    report = {
+        **report_json(results, date),
+        "database": DATABASE,
+        "pdf_build": pdf_build,
+        "portfolio": portfolio,
+        "mixed_load": mixed,
+    }
     RESULTS_FILE.write_text(json.dumps(report, indent=2) + "\n")
+    TABLE_FILE.write_text(printed + "\n")
     print(f"\nFigures written to {RESULTS_FILE}")
     problems = failures(results)
     if not pdf_build["budget_ok"]:

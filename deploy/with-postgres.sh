@@ -40,9 +40,13 @@ trap stop EXIT
 
 "${run_as[@]}" "$bindir/initdb" -D "$workdir/data" -U readiness --auth=trust --encoding=UTF8 --locale=C.UTF-8 \
   >"$workdir/initdb.log" 2>&1 || { cat "$workdir/initdb.log" >&2; die "initdb failed"; }
-# fsync off: a throwaway test database, much faster and nothing to lose.
-"${run_as[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w \
-  -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+# fsync off: a throwaway test database, much faster and nothing to lose. READINESS_PG_DURABLE=1
+# keeps PostgreSQL's durable defaults instead (the benchmark measures commits as deployed).
+options="-p $port -k $workdir -c listen_addresses=127.0.0.1 -c max_connections=200"
+if [ "${READINESS_PG_DURABLE:-0}" != 1 ]; then
+  options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+fi
+"${run_as[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -o "$options" \
   start >/dev/null || { cat "$workdir/server.log" >&2; die "PostgreSQL did not start"; }
 "$bindir/psql" -h 127.0.0.1 -p "$port" -U readiness -d postgres -q -c "CREATE DATABASE readiness" >/dev/null
 

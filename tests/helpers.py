@@ -12,6 +12,7 @@ import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -213,8 +214,12 @@ def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
 
 
 def run_worker() -> None:
-    """What the background worker (``db_worker``) would do now: every queued job, in order."""
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+    """What the background worker (``db_worker``) would do now: every queued job, in order.
+
+    The worker closes database connections it finds outside autocommit, as the test's own is
+    (its transaction): on PostgreSQL the test would lose its connection, so not here."""
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
 
 
 def download_action_plan(client: Client, url: str) -> Any:
