@@ -326,6 +326,9 @@ class PeerStatistic(models.Model):
                 name="unique_peer_statistic",
             )
         ]
+        # Every results page and PDF asks when the snapshot in use was published (part of their
+        # cache keys): an index answers without reading the snapshot's rows.
+        indexes = [models.Index(fields=["includes_demo", "computed_at"], name="peer_statistic_newest")]
 
     def __str__(self) -> str:
         return f"{self.scope}[{self.size_class}/{self.sector}/{self.country}] {self.pillar_code} n={self.n}"

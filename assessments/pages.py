@@ -22,7 +22,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
@@ -38,6 +37,7 @@ from questionnaires.rendering import (
 )
 from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent, version_content
+from readiness.csrf import form_token
 
 from . import pdf, plan_delivery, selectors
 from .charts import spec as charts
@@ -77,7 +77,7 @@ def _frame_context(*slots: str) -> dict[str, Any]:
 def _frame_slots(request: HttpRequest) -> dict[str, str]:
     pending = messages.get_messages(request)
     return {
-        "csrf_token": escape(get_token(request)),
+        "csrf_token": escape(form_token(request)),
         "user_email": escape(getattr(request.user, "email", "")),
         "messages": render_to_string("_messages.html", {"messages": pending}) if pending else "",
         # The account's own notice (base.html shows it on every other page), never the shared copy's.
@@ -190,7 +190,7 @@ def results_page_html(
             state.assessment_id,
             language,
             _results_templates_digest(),
-            selectors.peer_statistics_generation(),
+            state.peer_generation,
             settings.BENCHMARK_MIN_GROUP,
             settings.BENCHMARK_DEMO_MODE,
             # A renamed firm or a changed demo label shows at once.

@@ -138,7 +138,7 @@ def document_identity(state: selectors.ResultsPageState, language: str) -> str:
         state.assessment_id,
         language,
         state.content_generation,
-        selectors.peer_statistics_generation(),
+        state.peer_generation,
         settings.BENCHMARK_MIN_GROUP,
         settings.BENCHMARK_DEMO_MODE,
         state.firm_updated_at,

@@ -548,13 +548,20 @@ def peer_statistics_generation() -> str:
     Plain SQL: it runs on every results page view (see ``questionnaire_page_state`` for why).
     """
     connection = connections[router.db_for_read(PeerStatistic)]
-    table = connection.ops.quote_name(PeerStatistic._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MAX(computed_at) FROM {table} WHERE includes_demo = %s",  # noqa: S608 - table name from the model
-            [settings.BENCHMARK_DEMO_MODE],
-        )
+        cursor.execute(f"SELECT {_newest_peer_statistics(connection.ops.quote_name)}")
         (newest,) = cursor.fetchone()
+    return _generation_text(newest)
+
+
+def _newest_peer_statistics(quote: Callable[[str], str]) -> str:
+    """A scalar subquery: when the snapshot in use was published (index ``peer_statistic_newest``).
+    The demo flag is a setting, written into the statement: no parameter to thread through."""
+    flag = "ps.includes_demo" if settings.BENCHMARK_DEMO_MODE else "NOT ps.includes_demo"
+    return f"(SELECT MAX(ps.computed_at) FROM {quote(PeerStatistic._meta.db_table)} ps WHERE {flag})"  # noqa: S608
+
+
+def _generation_text(newest: Any) -> str:
     return str(newest) if newest else "none"
 
 
@@ -586,6 +593,8 @@ class ResultsPageState:
     version_id: int = 0
     texts_revision: int = 0  # the version's, for ``version_content`` (also in ``content_generation``)
     assessment_updated_at: str = ""  # evidence and verification marks change it after submission
+    # ``peer_statistics_generation()`` when the state was read (read with it, in the same statement).
+    peer_generation: str = ""
 
 
 def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
@@ -602,7 +611,7 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
         user,
         assessment_id,
         f"a.id, a.status, f.updated_at, {newest_action}, f.name, a.submitted_at, {texts_revision}, a.version_id, "
-        "a.updated_at",
+        f"a.updated_at, {_newest_peer_statistics(quote)}",
         lambda quote: f"JOIN {quote(Firm._meta.db_table)} f ON f.id = a.firm_id",
     )
     return ResultsPageState(
@@ -615,6 +624,7 @@ def results_page_state(user: User, assessment_id: int) -> ResultsPageState:
         version_id=row[7],
         texts_revision=row[6],
         assessment_updated_at=_instant_text(_in_utc(row[8])),
+        peer_generation=_generation_text(row[9]),
     )
 
 
@@ -632,6 +642,7 @@ def results_state_of(assessment: Assessment) -> ResultsPageState:
         version_id=assessment.version_id,
         texts_revision=texts_revision,
         assessment_updated_at=_instant_text(_in_utc(assessment.updated_at)),
+        peer_generation=peer_statistics_generation(),
     )
 
 

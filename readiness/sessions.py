@@ -9,6 +9,8 @@ deletes their sessions. Writing and expiry stay Django's own.
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 from django.contrib.auth import SESSION_KEY
@@ -69,4 +71,12 @@ class SessionStore(db.SessionStore):
             return {}
         if row[1] is not None:
             self.prefetched_user = user_from_values(alias, row[1:])
-        return self.decode(row[0])
+        # A deep copy: the request may change its session; the decoded original stays as read.
+        return copy.deepcopy(_decoded(type(self), row[0]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _decoded(store_class: type[SessionStore], session_data: str) -> dict[str, Any]:
+    """The signed text decodes to the same data every time (it is checked with the same key):
+    a person's requests between two changes of their session decode it once per process."""
+    return store_class().decode(session_data)
