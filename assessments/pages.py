@@ -30,7 +30,7 @@ from django.utils.html import escape
 from questionnaires.rendering import (
     Fragment,
     cached_fragment,
-    fill_fragment,
+    fill_fragment_bytes,
     question_items,
     render_fragment,
     slot_marker,
@@ -130,8 +130,8 @@ def questionnaire_page_html(
     loaded: str = "",
     notice_html: str = "",
     asked: tuple[str, ...] = (),
-) -> str:
-    """One questionnaire page filled with a request's values.
+) -> bytes:
+    """One questionnaire page filled with a request's values, as the response's bytes.
 
     ``notice_html``: a notice above the questions (a team respondent's: for whom they answer);
     ``asked``: the pages a team respondent was asked (``pillar_page_fragment``).
@@ -153,7 +153,7 @@ def questionnaire_page_html(
         notices += render_to_string(
             "assessments/_page_notices.html", {"error_items": error_items or [], "has_prefilled": has_prefilled}
         )
-    return fill_fragment(
+    return fill_fragment_bytes(
         fragment,
         slots={
             **_frame_slots(request),
@@ -177,8 +177,8 @@ def _results_frame(language: str) -> Fragment:
 
 def results_page_html(
     request: HttpRequest, state: selectors.ResultsPageState, load: Callable[[], Any] | None = None
-) -> str:
-    """The results page of a submitted assessment the user may see (``state`` says so).
+) -> bytes:
+    """The results page of a submitted assessment the user may see (``state`` says so), as bytes.
 
     ``load`` fetches the assessment on a cache miss: by default as a member of its firm; an
     advisor's view passes the assessment it already checked.
@@ -206,9 +206,10 @@ def results_page_html(
         assessment = load() if load else selectors.assessment_for(request.user, state.assessment_id)
         # The body is cached for the texts revision in ``state``: render with texts at least as new.
         version_content(state.version_id, texts_revision=state.texts_revision)
-        body = _results_body(assessment)
+        # Kept encoded: the cache hands bytes back without decoding them, nor the response encoding.
+        body = _results_body(assessment).encode()
         cache.set(key, body, timeout=RESULTS_CACHE_SECONDS)
-    return fill_fragment(_results_frame(language), slots={**_frame_slots(request), "body": body})
+    return fill_fragment_bytes(_results_frame(language), slots={**_frame_slots(request), "body": body})
 
 
 def _results_charts(
