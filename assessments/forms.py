@@ -73,7 +73,10 @@ def loaded_answers_encode(pillar: PillarView, answers: Mapping[str, Collection[s
     On save, only the questions the user changed since then are written: a second tab (or a
     colleague) that saved other questions of the same page meanwhile keeps its answers.
     """
-    return _encode_answers({q.code: answers[q.code] for q in pillar.questions if answers.get(q.code)})
+    # Stored answers hold only validated codes (``questionnaires.loader``: letters, digits, "_"
+    # and "."), which URL encoding leaves as they are: joined directly, as ``urlencode`` would
+    # give them ("|" encoded), at a fraction of its cost on the hottest page.
+    return "&".join(f"{q.code}={'%7C'.join(sorted(answers[q.code]))}" for q in pillar.questions if answers.get(q.code))
 
 
 def _encode_answers(answers: Mapping[str, Collection[str]]) -> str:

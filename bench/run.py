@@ -777,6 +777,10 @@ def mixed_load_lines(mixed: Mapping[str, Any]) -> str:
         if step["error_kinds"]:
             lines.append(f"    errors: {step['error_kinds']}")
         lines.append("    p95 ms by request: " + ", ".join(f"{k} {v}" for k, v in step["p95_ms_by_kind"].items()))
+        for kind, wait in step.get("wait_ms_by_kind", {}).items():
+            lines.append(
+                f"    {kind}, click to file (progress page included): p50 {wait['p50']} ms, p95 {wait['p95']} ms"
+            )
     lines.append(f"  users held with zero errors: {mixed['users_held']}")
     return "\n".join(lines)
 
