@@ -14,7 +14,7 @@ QUESTIONNAIRES ?= questionnaires/content/readiness-2026.1.yaml questionnaires/co
 POLICY_EXAMPLES ?= questionnaires/content/policy-examples-2026.1.yaml
 ACTIONS ?= questionnaires/content/actions-2026.1.yaml questionnaires/content/actions-2026.2.yaml
 
-.PHONY: run test setup setup-dev db bench lint format lock mutation clean
+.PHONY: run test setup setup-dev db bench bench-scale-out lint format lock mutation clean
 
 setup:
 	@VENV=$(VENV) bash deploy/setup.sh run
@@ -45,6 +45,11 @@ test: setup-dev
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest
 	@echo "==> The same suite on PostgreSQL"
 	DJANGO_ALLOW_ASYNC_UNSAFE=true deploy/with-postgres.sh $(VENV)/bin/pytest -p no:cacheprovider
+
+# Two app instances and two workers behind nginx (Debian's package, installed if missing) on one
+# throwaway PostgreSQL, the mixed load through nginx: stateless scale-out shown on this machine.
+bench-scale-out: setup-dev
+	READINESS_PG_DURABLE=1 deploy/with-postgres.sh $(PY) bench/scale_out.py
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .

@@ -195,7 +195,8 @@ class Scenario:
     request: Callable[[Session], Request]
     expect_status: int  # any other status counts as an error, during the check and under wrk
     check: Check = no_check
-    budget: float | None = None  # least acceptable throughput, as a fraction of the baseline's
+    budget: float | None = None  # least acceptable throughput, as a fraction of the baseline's (median round)
+    round_floor: float | None = None  # and the least any single round may show
 
 
 def healthz(session: Session) -> Request:
@@ -271,16 +272,17 @@ SCENARIOS: tuple[Scenario, ...] = (
         pillar_get,
         expect_status=200,
         check=shows_answered_questions,
-        budget=0.40,
+        budget=0.50,  # issue 19
+        round_floor=0.40,
     ),
-    Scenario("save_page", "save page", pillar_save, expect_status=302, check=saves_and_stays),
+    Scenario("save_page", "save page", pillar_save, expect_status=302, check=saves_and_stays, budget=0.25),
     Scenario(
         "results_page",
         f"results page ({int(os.environ.get('BENCH_PEERS', '10000')):,} peers)",
         results_get,
         expect_status=200,
         check=shows_peer_figures,
-        budget=0.25,
+        budget=0.40,
     ),
     Scenario("action_plan_cached", "PDF action plan, cached", action_plan_get, expect_status=200, check=is_a_pdf),
 )
@@ -598,7 +600,9 @@ def budget_ok(result: Result, baseline: Result | None) -> bool | None:
     if result.scenario.budget is None:
         return None
     value = ratio(result, baseline)
-    return value is not None and value >= result.scenario.budget
+    floor = result.scenario.round_floor
+    rounds_ok = floor is None or all(r >= floor for r in result.rounds_ratio)
+    return value is not None and value >= result.scenario.budget and rounds_ok
 
 
 def database_label() -> str:
@@ -645,7 +649,9 @@ def table(results: list[Result], date: datetime.datetime) -> str:
             notes.append(f"{result.scenario.label}: {result.error_count} errors of {result.requests} ({breakdown})")
         verdict = budget_ok(result, baseline)
         if verdict is not None:
-            figures += f"   (budget >= {result.scenario.budget:.2f}: {'OK' if verdict else 'FAIL'})"
+            floor = result.scenario.round_floor
+            every = f", every round >= {floor:.2f}" if floor is not None else ""
+            figures += f"   (budget >= {result.scenario.budget:.2f}{every}: {'OK' if verdict else 'FAIL'})"
         lines.append(f"{result.scenario.label:<30} {figures}")
     rounds = "; ".join(
         f"{r.scenario.name} {' / '.join(f'{v:.0f}' for v in r.rounds_req_per_s)}" for r in results if r.rounds_req_per_s
