@@ -53,8 +53,11 @@ def rebuild_stored_action_plans() -> int:
     """After a content or translation change: queue a rebuild of each stored plan that a firm
     still reads (its latest submitted assessment), in each language it was stored in."""
     stored = pdf.stored_plan_languages()
-    latest = set(
-        Assessment.objects.filter(status=Assessment.Status.SUBMITTED, pk__in=list(stored))
+    firms = Assessment.objects.filter(pk__in=list(stored)).values("firm_id")
+    # Each of these firms' latest submitted assessment, kept only if its plan is stored: an
+    # older assessment's plan is history, rebuilt if someone asks for it again.
+    latest = stored.keys() & set(
+        Assessment.objects.filter(status=Assessment.Status.SUBMITTED, firm_id__in=firms)
         .values("firm_id")
         .annotate(latest=Max("id"))
         .values_list("latest", flat=True)

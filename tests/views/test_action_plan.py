@@ -315,6 +315,19 @@ class TestBuiltByTheWorker:
         render.assert_not_called()
         assert "Climb the cyber ladder" in " ".join(pdf_text(data).split())
 
+    def test_an_older_assessments_stored_plan_is_not_rebuilt_after_a_content_change(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        download(owner_client, weak)  # the plan of what is now the older assessment
+        newer = Assessment.objects.create(
+            firm=weak.firm, version=weak.version, status=Assessment.Status.SUBMITTED, submitted_at=timezone.now()
+        )
+        DBTaskResult.objects.all().delete()
+        assert plan_delivery.rebuild_stored_action_plans.call() == 0
+        Assessment.objects.filter(pk=newer.pk).delete()
+        assert plan_delivery.rebuild_stored_action_plans.call() == 1  # now the latest again
+        assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
+
     def test_a_build_queued_for_a_deleted_assessment_does_nothing(self, weak: Assessment) -> None:
         Assessment.objects.filter(pk=weak.pk).delete()
         run_worker()
