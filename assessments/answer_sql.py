@@ -35,23 +35,23 @@ def _names(alias: str) -> dict[str, str]:
     }
 
 
-def lock_draft(assessment_id: int) -> tuple[str, bool]:
-    """Inside the save's transaction: the assessment's status and whether a team round is open,
-    with the assessment's row locked where the database can (a concurrent submit waits)."""
+def claim_draft(assessment_id: int, now: datetime) -> bool:
+    """Inside the save's transaction: mark the assessment changed now, if it is still a draft
+    with no team round open; True if it is. The UPDATE takes the row's lock (a concurrent submit
+    waits for the save, and the save for it), so the check and the write that follows are one."""
     alias = _alias()
     connection = connections[alias]
     names = _names(alias)
     sql = (
-        f"SELECT a.status, EXISTS (SELECT 1 FROM {names['round']} r "  # noqa: S608 - names from the models
-        "WHERE r.assessment_id = a.id AND r.closed_at IS NULL) "
-        f"FROM {names['assessment']} a WHERE a.id = %s"
+        f"UPDATE {names['assessment']} SET updated_at = %s "  # noqa: S608 - names from the models
+        f"WHERE id = %s AND status = %s AND NOT EXISTS (SELECT 1 FROM {names['round']} r "
+        f"WHERE r.assessment_id = {names['assessment']}.id AND r.closed_at IS NULL)"
     )
-    if connection.features.has_select_for_update:
-        sql += " FOR UPDATE"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [assessment_id])
-        status, round_open = cursor.fetchone()
-    return status, bool(round_open)
+        cursor.execute(
+            sql, [connection.ops.adapt_datetimefield_value(now), assessment_id, Assessment.Status.DRAFT.value]
+        )
+        return cursor.rowcount == 1
 
 
 def upsert_answers(assessment_id: int, answers: Mapping[int, Sequence[str]], now: datetime) -> None:
@@ -123,12 +123,3 @@ def stored_answers(assessment_id: int, question_ids: Collection[int]) -> dict[in
         cursor.execute(sql, [assessment_id, *question_ids])
         # SQLite hands JSON back as text, PostgreSQL's driver as Python objects.
         return {qid: json.loads(codes) if isinstance(codes, str) else list(codes) for qid, codes in cursor.fetchall()}
-
-
-def touch(assessment_id: int, now: datetime) -> None:
-    """The assessment changed now (``updated_at``: cached pages and PDFs are named by it)."""
-    alias = _alias()
-    connection = connections[alias]
-    sql = f"UPDATE {_names(alias)['assessment']} SET updated_at = %s WHERE id = %s"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), assessment_id])

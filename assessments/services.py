@@ -186,21 +186,21 @@ def assessment_save_answers(
     # Plain SQL (``answer_sql``): a save is frequent and small, and the ORM's compilation of
     # these few statements cost more than running them.
     with transaction.atomic():
-        status, round_open = answer_sql.lock_draft(assessment.pk)
-        if status == Assessment.Status.SUBMITTED:
-            raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
-        if round_open:
-            raise AssessmentFrozen(
-                _("Your firm is answering as a team: the answers are agreed once the round is closed.")
-            )
         now = timezone.now()
+        # One statement checks and locks (the assessment's ``updated_at``: cached pages and
+        # PDFs are named by it); the reason is read only when the save is refused.
+        if not answer_sql.claim_draft(assessment.pk, now):
+            if team_round_open(assessment):
+                raise AssessmentFrozen(
+                    _("Your firm is answering as a team: the answers are agreed once the round is closed.")
+                )
+            raise AssessmentFrozen(_("This assessment has been submitted and can no longer be changed."))
         # An advisor's mark goes with the answer it was made on (kept only if the codes are the same).
         answer_sql.upsert_answers(assessment.pk, {question_ids[code]: codes for code, codes in cleaned.items()}, now)
         answer_sql.confirm_prefilled(
             assessment.pk, [question_ids[code] for code in confirm if code in question_ids and code not in cleaned]
         )
         kept = _changed_elsewhere(assessment.pk, question_ids, left_as_shown) if left_as_shown else 0
-        answer_sql.touch(assessment.pk, now)
     return SavedAnswers(written=len(cleaned), kept_from_elsewhere=kept)
 
 
