@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
+from itertools import accumulate
 
 import opendp.prelude as dp
 
@@ -40,23 +42,86 @@ RELEASED_PERCENTS: tuple[int, ...] = (10, 25, 50, 75, 90)
 CANDIDATES: tuple[float, ...] = tuple(float(point) for point in range(101))
 
 
+def _private_quantile(alpha: float, scale: float) -> dp.Measurement:
+    domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
+    return dp.m.make_private_quantile(
+        domain, dp.symmetric_distance(), dp.max_divergence(), candidates=list(CANDIDATES), alpha=alpha, scale=scale
+    )
+
+
+@cache
+def _quantile_scale(alpha: float, epsilon: float) -> float:
+    """The noise scale at which the private quantile at ``alpha`` loses ``epsilon`` when one firm
+    joins or leaves the group (symmetric distance 1): the loss is proportional to 1 / scale, so it
+    is measured at scale 1, then scaled to the target."""
+    return _private_quantile(alpha, 1.0).map(1) / epsilon
+
+
 @cache
 def _quantile_mechanism(alpha: float, epsilon: float) -> dp.Measurement:
-    """OpenDP's private quantile at ``alpha`` whose privacy loss is ``epsilon`` when one firm
-    joins or leaves the group (symmetric distance 1)."""
-    domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
-
-    def make(scale: float) -> dp.Measurement:
-        return dp.m.make_private_quantile(
-            domain, dp.symmetric_distance(), dp.max_divergence(), candidates=list(CANDIDATES), alpha=alpha, scale=scale
-        )
-
-    # The loss is proportional to 1 / scale: measure it at scale 1, then scale to the target.
-    scale = make(1.0).map(1) / epsilon
-    measurement = make(scale)
+    """OpenDP's private quantile at ``alpha`` whose privacy loss is ``epsilon``."""
+    measurement = _private_quantile(alpha, _quantile_scale(alpha, epsilon))
     if measurement.map(1) > epsilon * (1 + 1e-9):
         raise AssertionError("the quantile mechanism spends more than its budget")
     return measurement
+
+
+@cache
+def _quantile_selection(alpha: float, epsilon: float) -> tuple[dp.Measurement, int, int]:
+    """The same private quantile as ``_quantile_mechanism``, split in two so a group can be given
+    as counts of values (``release_quantiles_counted``): OpenDP's noisy-max selection over the
+    candidates' scores, with the scorer's two weights.
+
+    OpenDP scores a candidate ``c`` as ``|below_weight * #(x < c) - above_weight * #(x > c)|``
+    (``make_quantile_score_candidates``; alpha as a fraction num/den: below_weight = den - num,
+    above_weight = num). The weights are read from OpenDP's own scorer, the selection is OpenDP's,
+    at the scale ``_quantile_mechanism`` uses (its loss is checked on the chain scorer >> selection,
+    which is what ``make_private_quantile`` builds).
+    tests/unit/test_benchmark_statistics.py holds the counted scores equal to OpenDP's scorer.
+    """
+    domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
+    scorer = dp.t.make_quantile_score_candidates(domain, dp.symmetric_distance(), list(CANDIDATES), alpha)
+    probe = scorer([0.5])  # one value between the first two candidates
+    above_weight, below_weight = probe[0], probe[1]
+    # OpenDP's private quantile draws on scores in units of 1/den (den = the two weights' sum).
+    scale = _quantile_scale(alpha, epsilon) * (below_weight + above_weight)
+    selection = dp.m.make_noisy_max(scorer.output_domain, scorer.output_metric, dp.max_divergence(), scale, negate=True)
+    if (scorer >> selection).map(1) > epsilon * (1 + 1e-9):
+        raise AssertionError("the quantile selection spends more than its budget")
+    return selection, below_weight, above_weight
+
+
+def counted_scores(counts: Mapping[float, int], below_weight: int, above_weight: int) -> list[int]:
+    """OpenDP's quantile scores of every candidate, from counts of values (clamped to 0..100)
+    instead of the values themselves: the same integers, in time independent of the group's size."""
+    clamped: dict[float, int] = defaultdict(int)
+    for value, count in counts.items():
+        clamped[min(100.0, max(0.0, float(value)))] += count
+    values = sorted(clamped)
+    at_most = list(accumulate(clamped[v] for v in values))  # at_most[i]: values <= values[i]
+    total = at_most[-1] if at_most else 0
+    scores = []
+    for candidate in CANDIDATES:
+        lower = bisect.bisect_left(values, candidate)
+        upper = bisect.bisect_right(values, candidate)
+        below = at_most[lower - 1] if lower else 0
+        above = total - (at_most[upper - 1] if upper else 0)
+        scores.append(abs(below_weight * below - above_weight * above))
+    return scores
+
+
+def release_quantiles_counted(counts: Mapping[float, int], epsilon: float) -> list[int]:
+    """``release_quantiles`` of a group given as value -> number of firms with that value.
+
+    The same mechanism, the same privacy loss; what changes is the work: a group of a million
+    firms costs what a group of a hundred does (a national platform's snapshot in seconds, not
+    minutes), since the scores are computed from the counts and only the selection is drawn.
+    """
+    drawn = {}
+    for percent in RELEASED_PERCENTS:
+        selection, below_weight, above_weight = _quantile_selection(percent / 100, epsilon)
+        drawn[percent] = round(CANDIDATES[selection(counted_scores(counts, below_weight, above_weight))])
+    return ordered_around_median(drawn)
 
 
 def release_quantiles(values: Sequence[float], epsilon: float) -> list[int]:
@@ -68,9 +133,7 @@ def release_quantiles(values: Sequence[float], epsilon: float) -> list[int]:
     quantile further out is moved no further in than its inner neighbour. Sorting all five
     instead would pull the median towards the others and let them say more about it.
     """
-    clamped = [min(100.0, max(0.0, float(v))) for v in values]
-    drawn = {percent: round(_quantile_mechanism(percent / 100, epsilon)(clamped)) for percent in RELEASED_PERCENTS}
-    return ordered_around_median(drawn)
+    return release_quantiles_counted(Counter(values), epsilon)
 
 
 def ordered_around_median(drawn: Mapping[int, int]) -> list[int]:
@@ -154,6 +217,20 @@ def publishable_groups(counts: Mapping[GroupKey, int], k: int) -> set[GroupKey]:
         if all(n - counts[other] == 0 or n - counts[other] >= k for other in inside):
             published.add(group)
     return published
+
+
+def counted_digest(counts: Mapping[float, int], *, epsilon: float, k: int) -> str:
+    """``contributions_digest`` of a group given as value -> count: the same digest, hashed in runs
+    of equal values rather than one formatted value at a time."""
+    digest = hashlib.sha256(f"{epsilon}|{k}|".encode())
+    separator = ""
+    for value in sorted(counts):
+        if counts[value] <= 0:
+            continue
+        text = f"{value:.6f}"
+        digest.update((separator + text + ("," + text) * (counts[value] - 1)).encode())
+        separator = ","
+    return digest.hexdigest()
 
 
 def contributions_digest(values: Iterable[float], *, epsilon: float, k: int) -> str:

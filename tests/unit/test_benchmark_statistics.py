@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 import statistics
+from collections import Counter
 
 import pytest
 
@@ -15,6 +16,7 @@ from assessments.benchmarks import narrowest_group
 from assessments.disclosure import (
     RELEASED_PERCENTS,
     contributions_digest,
+    counted_digest,
     epsilon_per_release,
     is_within,
     ordered_around_median,
@@ -147,3 +149,51 @@ def test_the_digest_names_the_values_not_their_order() -> None:
     assert contributions_digest([1.0, 2.0], epsilon=1.0, k=10) == contributions_digest([2.0, 1.0], epsilon=1.0, k=10)
     assert contributions_digest([1.0, 2.0], epsilon=1.0, k=10) != contributions_digest([1.0, 2.5], epsilon=1.0, k=10)
     assert contributions_digest([1.0], epsilon=1.0, k=10) != contributions_digest([1.0], epsilon=0.5, k=10)
+
+
+class TestCountedRelease:
+    """A group given as counts of values (a national platform's million firms) is released by the
+    same mechanism as the values themselves: OpenDP's scores, OpenDP's selection, the same loss."""
+
+    @pytest.mark.parametrize("percent", RELEASED_PERCENTS)
+    def test_counted_scores_equal_opendps_scorer(self, percent: int) -> None:
+        import opendp.prelude as dp
+
+        domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
+        scorer = dp.t.make_quantile_score_candidates(
+            domain, dp.symmetric_distance(), list(disclosure.CANDIDATES), percent / 100
+        )
+        _selection, below_weight, above_weight = disclosure._quantile_selection(percent / 100, 1.0)
+        rng = random.Random(percent)
+        for n in (1, 2, 7, 60, 3000):
+            # Values on candidates, between them, repeated, and out of range (clamped).
+            values = [
+                rng.choice([rng.uniform(-10, 110), float(rng.randrange(101)), round(rng.uniform(0, 100), 1)])
+                for _ in range(n)
+            ]
+            clamped = [min(100.0, max(0.0, v)) for v in values]
+            counted = disclosure.counted_scores(Counter(values), below_weight, above_weight)
+            assert counted == scorer(clamped)
+
+    @pytest.mark.parametrize("percent", RELEASED_PERCENTS)
+    def test_the_counted_selection_spends_what_opendps_quantile_does(self, percent: int) -> None:
+        import opendp.prelude as dp
+
+        domain = dp.vector_domain(dp.atom_domain(T=float, nan=False))
+        scorer = dp.t.make_quantile_score_candidates(
+            domain, dp.symmetric_distance(), list(disclosure.CANDIDATES), percent / 100
+        )
+        selection, _below, _above = disclosure._quantile_selection(percent / 100, 0.5)
+        assert (scorer >> selection).map(1) == pytest.approx(0.5)
+        assert disclosure._quantile_mechanism(percent / 100, 0.5).map(1) == pytest.approx(0.5)
+
+    def test_counted_digest_equals_the_digest_of_the_values(self) -> None:
+        values = [3.25, 1.0, 3.25, 99.999999, 0.0, 1.0, 1.0]
+        assert counted_digest(Counter(values), epsilon=1.0, k=10) == contributions_digest(values, epsilon=1.0, k=10)
+        assert counted_digest({1.0: 2}, epsilon=1.0, k=10) != counted_digest({1.0: 3}, epsilon=1.0, k=10)
+
+    def test_a_million_firms_release_like_a_hundred(self) -> None:
+        """The median of a million values near 50, each counted rather than listed."""
+        counts = Counter({float(v): 10_000 for v in range(40, 61)})  # 210,000 values, median 50
+        counts[50.0] += 790_000
+        assert disclosure.release_quantiles_counted(counts, 1.0)[2] == 50
