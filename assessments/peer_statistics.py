@@ -13,7 +13,7 @@ an owner who confirmed their e-mail address. What is stored is what may be publi
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.db import connections, router, transaction
@@ -95,11 +95,20 @@ def contributors(includes_demo: bool) -> QuerySet[FirmSummary]:
 
 
 def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tuple[list[PeerStatistic], int]:
-    """The rows of every group and pillar, unsaved, and the number of peer firms."""
+    """The rows of every group and pillar, unsaved, and the number of peer firms.
+
+    Each firm's scores are counted once, in its narrowest group (size, sector, country), as
+    value -> number of firms; every wider group is the sum of the narrow groups inside it. The
+    released figures are drawn from those counts (``disclosure.release_quantiles_counted``), so a
+    national platform of a million firms is rebuilt in seconds: no list of a million values per
+    group, no per-firm work beyond one pass over the rows.
+    """
     k = settings.BENCHMARK_MIN_GROUP
     epsilon = settings.BENCHMARK_EPSILON
-    rows = []
     pillars = len(KNOWN_PILLARS)
+    narrow: dict[tuple[str, str, str, str], Counter[float]] = defaultdict(Counter)
+    peer_count = 0
+    change_codes = [PeerStatistic.change_code(code) for code in (*KNOWN_PILLARS, *DMA_DIMENSIONS)]
     for size, sector, country, overall, submitted, first_at, latest_at, *pillar_scores in (
         contributors(includes_demo)
         .values_list(
@@ -120,40 +129,40 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
         latest, first = pillar_scores[:pillars], pillar_scores[pillars : 2 * pillars]
         dma = pillar_scores[2 * pillars :]
         dma_latest, dma_first = dma[: len(DMA_DIMENSIONS)], dma[len(DMA_DIMENSIONS) :]
-        scores = [(PeerStatistic.OVERALL, overall), *zip(KNOWN_PILLARS, latest, strict=True)]
+        if overall is not None:
+            peer_count += 1
+            narrow[(size, sector, country, PeerStatistic.OVERALL)][overall] += 1
+        for code, score in zip(KNOWN_PILLARS, latest, strict=True):
+            if score is not None:
+                narrow[(size, sector, country, code)][score] += 1
         days = (latest_at - first_at).total_seconds() / 86400 if submitted >= 2 else 0
         if days >= PeerStatistic.CHANGE_MIN_DAYS:  # re-assessed: its change a year, as a score of its own
-            changes = (
-                *zip(KNOWN_PILLARS, first, latest, strict=True),
-                *zip(DMA_DIMENSIONS, dma_first, dma_latest, strict=True),
-            )
-            scores += [
-                (PeerStatistic.change_code(code), PeerStatistic.change_as_score(yearly))
-                for code, before, after in changes
-                if before is not None
-                and after is not None
-                and (yearly := PeerStatistic.yearly_change(before, after, days)) is not None
-            ]
-        rows.extend((size, sector, country, pillar, score) for pillar, score in scores if score is not None)
-    groups: dict[str, dict[disclosure.GroupKey, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for size, sector, country, pillar, score in rows:
+            befores, afters = (*first, *dma_first), (*latest, *dma_latest)
+            for change_code, before, after in zip(change_codes, befores, afters, strict=True):
+                if before is not None and after is not None:
+                    yearly = PeerStatistic.yearly_change(before, after, days)
+                    if yearly is not None:
+                        narrow[(size, sector, country, change_code)][PeerStatistic.change_as_score(yearly)] += 1
+    groups: dict[str, dict[disclosure.GroupKey, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
+    for (size, sector, country, pillar), counts in narrow.items():
         profile_values = {"size_class": size, "sector": sector, "country": country}
         for scope, fields in PEER_SCOPES:
             key = tuple(profile_values[f] if f in fields else "" for f in ("size_class", "sector", "country"))
-            groups[pillar][(scope, *key)].append(score)
+            groups[pillar][(scope, *key)].update(counts)
     now = timezone.now()
     statistics = []
     for pillar, series in groups.items():
-        published = disclosure.publishable_groups({key: len(values) for key, values in series.items()}, k)
-        for key, values in series.items():
+        sizes = {key: counts.total() for key, counts in series.items()}
+        published = disclosure.publishable_groups(sizes, k)
+        for key, counts in series.items():
             released, digest = [], ""
             if key in published:
-                digest = disclosure.contributions_digest(values, epsilon=epsilon, k=k)
+                digest = disclosure.counted_digest(counts, epsilon=epsilon, k=k)
                 before = previous.get((*key, pillar))
                 if before is not None and before.digest == digest and before.percentiles:
                     released = before.percentiles  # unchanged contributions: no fresh noise
                 else:
-                    released = disclosure.release_quantiles(values, epsilon)
+                    released = disclosure.release_quantiles_counted(counts, epsilon)
             scope, size, sector, country = key
             statistics.append(
                 PeerStatistic(
@@ -163,11 +172,11 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
                     sector=sector,
                     country=country,
                     pillar_code=pillar,
-                    n=len(values),
+                    n=sizes[key],
                     min_group=k,
                     percentiles=released,
                     digest=digest,
                     computed_at=now,
                 )
             )
-    return statistics, sum(1 for row in rows if row[3] == PeerStatistic.OVERALL)
+    return statistics, peer_count
