@@ -457,3 +457,27 @@ class AgreedAnswerNote(models.Model):
 
     def __str__(self) -> str:
         return self.note
+
+
+class StoredActionPlan(models.Model):
+    """The PDF action plan kept in storage for one assessment and language: its newest build.
+
+    Written by whatever builds the file (``plan_delivery``), so that the rebuild after a content
+    change reads one table instead of listing the storage folder of every assessment. The file
+    name's stem is the document identity (``pdf.document_identity``: content, peer figures, firm
+    profile, template): a row names the version its file was built from, and a newer build
+    replaces it. The row goes with its assessment; the file with it (``plan_delivery``).
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="stored_plans")
+    language = models.CharField(max_length=10)
+    file_name = models.CharField(max_length=255)  # the storage name
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "language"], name="one_stored_plan_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name

@@ -5,15 +5,22 @@ held a web worker that long and, under load, made every other page wait. So:
 
 - Submitting an assessment queues a build in the submitter's language (``plan_build_queue``,
   in the submit's transaction: no build for a submission that rolled back).
-- A content or translation change (a new action set, policy examples, content translations)
-  queues a rebuild of every plan kept in storage for a firm's latest assessment
-  (``rebuild_stored_action_plans``, at low priority: new submissions go first).
+- Each build records the file it stored in ``StoredActionPlan`` (one row per assessment and
+  language). A content or translation change (a new action set, policy examples, content
+  translations) queues a rebuild of every plan that table holds for a firm's latest assessment
+  (``rebuild_stored_action_plans``, at low priority: new submissions go first), read from the
+  table in chunks, never by listing the storage (one LIST per firm on object storage).
+  Plans stored before the table existed have no row: they are not rebuilt ahead, but a download
+  finds them stale and has them rebuilt then (as any stale plan), which writes their row.
 - A download serves the stored file. If it is missing or stale (the firm's profile or the
   peer figures changed since), the request queues the build and answers with a progress
   page that checks back (``plan_or_pending``), rather than building inside the request.
 - If no worker has touched the queue for ``PLAN_WORKER_PATIENCE`` seconds while the build
   waits, the request builds the file itself: a stopped worker makes downloads slow, never
   impossible.
+- Deleting an assessment, however it happens (its firm deleted with its owner's account, the
+  admin), deletes its stored files once the deletion is committed (``stored_plans_of_deleted``);
+  the rows go by cascade.
 """
 
 from __future__ import annotations
@@ -24,18 +31,36 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Max
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.signals import pre_delete
 from django.tasks import task
 from django.utils import timezone, translation
 
 from readiness import task_queue
 
 from . import pdf, selectors
-from .models import Assessment
+from .models import Assessment, StoredActionPlan
 
 # Builds a person waits for come before the rebuilds after a content change (higher first).
 WAITED_FOR_PRIORITY = 10
 REBUILD_PRIORITY = -10
+REBUILD_CHUNK = 2000  # stored plans read (and their builds queued, in one transaction) at a time
+
+
+def _plan_build(
+    user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None
+) -> str:
+    """``pdf.cached_action_plan``, with the file it keeps recorded in ``StoredActionPlan``."""
+    name = pdf.cached_action_plan(user, state, language, load)
+    recorded = StoredActionPlan.objects.filter(assessment_id=state.assessment_id, language=language)
+    if not recorded.filter(file_name=name).exists():  # built now (or stored before the table)
+        StoredActionPlan.objects.update_or_create(
+            assessment_id=state.assessment_id,
+            language=language,
+            defaults={"file_name": name, "built_at": timezone.now()},
+        )
+    return name
 
 
 @task(priority=WAITED_FOR_PRIORITY)
@@ -45,29 +70,30 @@ def build_action_plan(assessment_id: int, language: str) -> str:
     if assessment is None or not assessment.is_submitted:  # deleted since it was queued
         return ""
     state = selectors.results_state_of(assessment)
-    return pdf.cached_action_plan(None, state, language, load=lambda: assessment)
+    return _plan_build(None, state, language, load=lambda: assessment)
 
 
 @task(priority=REBUILD_PRIORITY)
 def rebuild_stored_action_plans() -> int:
     """After a content or translation change: queue a rebuild of each stored plan that a firm
     still reads (its latest submitted assessment), in each language it was stored in."""
-    stored = pdf.stored_plan_languages()
-    firms = Assessment.objects.filter(pk__in=list(stored)).values("firm_id")
-    # Each of these firms' latest submitted assessment, kept only if its plan is stored: an
-    # older assessment's plan is history, rebuilt if someone asks for it again.
-    latest = stored.keys() & set(
-        Assessment.objects.filter(status=Assessment.Status.SUBMITTED, firm_id__in=firms)
-        .values("firm_id")
-        .annotate(latest=Max("id"))
-        .values_list("latest", flat=True)
+    # An older assessment's plan is history, rebuilt if someone asks for it again.
+    newer = Assessment.objects.filter(
+        firm_id=OuterRef("assessment__firm_id"), status=Assessment.Status.SUBMITTED, pk__gt=OuterRef("assessment_id")
     )
-    queued = 0
-    for assessment_id in sorted(latest):
-        for language in stored[assessment_id]:
-            if task_queue.run_of(build_action_plan, assessment_id, language) is None:
-                build_action_plan.using(priority=REBUILD_PRIORITY).enqueue(assessment_id, language)
-                queued += 1
+    stored = (
+        StoredActionPlan.objects.filter(assessment__status=Assessment.Status.SUBMITTED)
+        .exclude(Exists(newer))
+        .order_by("pk")
+    )
+    queued, after = 0, 0
+    while chunk := list(stored.filter(pk__gt=after).values_list("pk", "assessment_id", "language")[:REBUILD_CHUNK]):
+        after = chunk[-1][0]
+        with transaction.atomic():
+            for _pk, assessment_id, language in chunk:
+                if task_queue.run_of(build_action_plan, assessment_id, language) is None:
+                    build_action_plan.using(priority=REBUILD_PRIORITY).enqueue(assessment_id, language)
+                    queued += 1
     return queued
 
 
@@ -106,7 +132,20 @@ def plan_or_pending(
     waited_long = run.started_at is None and run.enqueued_at <= timezone.now() - patience
     if waited_long and task_queue.worker_idle_since(timezone.now() - patience):
         # No worker has run anything for a while: build here rather than keep the person waiting.
-        return pdf.cached_action_plan(user, state, language, load)
+        return _plan_build(user, state, language, load)
     if run.started_at is not None:
         return PlanPending(building=True, ahead=0)
     return PlanPending(building=False, ahead=task_queue.runs_ahead(run))
+
+
+def stored_plans_of_deleted(sender: type, instance: Assessment, **kwargs: Any) -> None:
+    """``pre_delete`` of an assessment: its stored PDFs (every language, also those stored before
+    ``StoredActionPlan`` existed) are deleted once the deletion is committed; a rolled-back
+    deletion keeps them."""
+    assessment_id = instance.pk
+    transaction.on_commit(lambda: pdf.stored_plans_delete([assessment_id]))
+
+
+# Connected when the app is ready (``apps.py`` imports this module): however an assessment or its
+# firm is deleted, the files go with it, as the agencies' export files do (``agencies/apps.py``).
+pre_delete.connect(stored_plans_of_deleted, sender=Assessment, dispatch_uid="assessments.stored-plans")

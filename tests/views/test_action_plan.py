@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 from pypdf import PdfReader
 
 from assessments import pdf, plan_delivery, selectors
-from assessments.models import Assessment, Firm
+from assessments.models import Assessment, Firm, StoredActionPlan
 from questionnaires.actions import action_set_load
 from questionnaires.policies import policy_examples_load
 from tests.helpers import answer_everything, best_page, download_action_plan, pdf_text, poppler, run_worker
@@ -300,6 +300,7 @@ class TestBuiltByTheWorker:
         DBTaskResult.objects.filter(status="SUCCESSFUL").delete()
         response = owner_client.get(pdf_url(weak))
         assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF-")
+        assert StoredActionPlan.objects.filter(assessment=weak, language="en").count() == 1  # rebuilt after a change
 
     def test_a_content_change_rebuilds_the_stored_plans_before_anyone_asks(
         self, weak: Assessment, owner_client: Client, tmp_path: Path, django_capture_on_commit_callbacks
@@ -327,6 +328,61 @@ class TestBuiltByTheWorker:
         Assessment.objects.filter(pk=newer.pk).delete()
         assert plan_delivery.rebuild_stored_action_plans.call() == 1  # now the latest again
         assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
+
+    def test_each_build_records_its_file_and_a_newer_build_replaces_it(
+        self, weak: Assessment, owner_client: Client, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        def recorded() -> list[tuple[int, str, str]]:
+            return list(StoredActionPlan.objects.values_list("assessment_id", "language", "file_name"))
+
+        def on_disk() -> list[str]:
+            folder = Path(settings.MEDIA_ROOT) / "action-plans" / str(weak.pk) / "en"
+            return [f"action-plans/{weak.pk}/en/{path.name}" for path in folder.iterdir()]
+
+        run_worker()
+        assert recorded() == [(weak.pk, "en", name) for name in on_disk()]
+        firm = weak.firm
+        firm.name = "Renamed Ltd"
+        firm.save()
+        download(owner_client, weak)
+        assert recorded() == [(weak.pk, "en", name) for name in on_disk()]  # the new file, one row
+
+    def test_the_rebuild_reads_the_table_not_the_storage(self, weak: Assessment, owner_client: Client) -> None:
+        """Listing the storage folder of each assessment (an object store's LIST per firm) does not
+        scale to a million firms: the rebuild finds the stored plans in one table."""
+        download(owner_client, weak)
+        DBTaskResult.objects.all().delete()
+        with mock.patch.object(pdf.default_storage, "listdir", side_effect=AssertionError("storage listed")):
+            assert plan_delivery.rebuild_stored_action_plans.call() == 1
+        assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
+
+    def test_a_plan_stored_before_the_table_is_rebuilt_on_its_next_download(
+        self, weak: Assessment, owner_client: Client, tmp_path: Path
+    ) -> None:
+        download(owner_client, weak)
+        StoredActionPlan.objects.all().delete()  # a file stored before the table existed
+        DBTaskResult.objects.all().delete()
+        newer = (DATA / "actions-small.yaml").read_text().replace('label: "test-1"', 'label: "test-2"', 1)
+        (tmp_path / "actions-2.yaml").write_text(newer.replace("Fix the cyber ladder", "Climb the cyber ladder"))
+        action_set_load(path=tmp_path / "actions-2.yaml")
+        assert plan_delivery.rebuild_stored_action_plans.call() == 0  # not known ahead...
+        assert owner_client.get(pdf_url(weak)).status_code == 202  # ...but stale, so rebuilt when asked for
+        assert "Climb the cyber ladder" in " ".join(pdf_text(download(owner_client, weak)).split())
+        assert StoredActionPlan.objects.filter(assessment=weak, language="en").exists()
+
+    def test_deleting_a_firm_deletes_its_stored_plans(
+        self, weak: Assessment, owner_client: Client, settings, django_capture_on_commit_callbacks
+    ) -> None:  # type: ignore[no-untyped-def]
+        """However the firm goes (its owner's account, the admin): "your data is deleted" holds for
+        the PDFs in storage too."""
+        plan_delivery.plan_build_queue(weak.pk, "fr")
+        run_worker()
+        folder = Path(settings.MEDIA_ROOT) / "action-plans" / str(weak.pk)
+        assert len(list(folder.glob("*/*.pdf"))) == 2
+        with django_capture_on_commit_callbacks(execute=True):
+            Firm.objects.filter(pk=weak.firm_id).delete()
+        assert list(folder.glob("*/*.pdf")) == []
+        assert not StoredActionPlan.objects.exists()
 
     def test_a_build_queued_for_a_deleted_assessment_does_nothing(self, weak: Assessment) -> None:
         Assessment.objects.filter(pk=weak.pk).delete()
