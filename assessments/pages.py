@@ -39,7 +39,7 @@ from questionnaires.scoring import LEVEL_LABELS
 from questionnaires.selectors import PillarView, VersionContent, version_content
 from readiness.csrf import form_token
 
-from . import pdf, plan_delivery, selectors
+from . import plan_delivery, selectors
 from .charts import spec as charts
 from .charts.plotly_figures import plotly_figure
 from .plans import action_plan_for
@@ -272,23 +272,16 @@ def action_plan_download(
     file is actually sent (an advisor's access log records downloads, not the waiting).
     """
     language = translation.get_language() or settings.LANGUAGE_CODE
-    for _attempt in range(2):
+    if request.GET.get("status"):
         found = plan_delivery.plan_or_pending(request.user, state, language, load)
         if isinstance(found, plan_delivery.PlanPending):
-            break
-        if request.GET.get("status"):
-            return JsonResponse({"ready": True, "url": request.path})
-        try:
-            response = pdf.file_response(found, state)
-        except FileNotFoundError:  # replaced by a newer build between the check and the read
-            continue
+            return JsonResponse({"ready": False, "building": found.building, "ahead": found.ahead})
+        return JsonResponse({"ready": True, "url": request.path})
+    found = plan_delivery.plan_file_or_pending(request.user, state, language, load)
+    if not isinstance(found, plan_delivery.PlanPending):
         if served is not None:
             served()
-        return response
-    else:  # pragma: no cover - two rebuilds between a check and a read
-        found = plan_delivery.PlanPending(building=True, ahead=0)
-    if request.GET.get("status"):
-        return JsonResponse({"ready": False, "building": found.building, "ahead": found.ahead})
+        return found
     response = render(
         request,
         "assessments/action_plan_pending.html",

@@ -14,7 +14,8 @@ held a web worker that long and, under load, made every other page wait. So:
   finds them stale and has them rebuilt then (as any stale plan), which writes their row.
 - A download serves the stored file. If it is missing or stale (the firm's profile or the
   peer figures changed since), the request queues the build and answers with a progress
-  page that checks back (``plan_or_pending``), rather than building inside the request.
+  page that checks back (``plan_or_pending``, ``plan_file_or_pending``), rather than building
+  inside the request.
 - If no worker has touched the queue for ``PLAN_WORKER_PATIENCE`` seconds while the build
   waits, the request builds the file itself: a stopped worker makes downloads slow, never
   impossible.
@@ -34,6 +35,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.signals import pre_delete
+from django.http import FileResponse
 from django.tasks import task
 from django.utils import timezone, translation
 
@@ -136,6 +138,21 @@ def plan_or_pending(
     if run.started_at is not None:
         return PlanPending(building=True, ahead=0)
     return PlanPending(building=False, ahead=task_queue.runs_ahead(run))
+
+
+def plan_file_or_pending(
+    user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None = None
+) -> FileResponse | PlanPending:
+    """``plan_or_pending`` with the file opened, as the attachment to send."""
+    found = plan_or_pending(user, state, language, load)
+    if isinstance(found, PlanPending):
+        return found
+    try:
+        return pdf.file_response(found, state)
+    except FileNotFoundError:
+        # Replaced since it was found: the firm or the content changed meanwhile, and the build
+        # for the new state is the one to wait for (the progress page checks back for it).
+        return PlanPending(building=True, ahead=0)
 
 
 def stored_plans_of_deleted(sender: type, instance: Assessment, **kwargs: Any) -> None:

@@ -271,6 +271,14 @@ class TestBuiltByTheWorker:
             plan_delivery.plan_build_queue(weak.pk)
         assert sorted(queued_builds(weak)) == [("READY", [weak.pk, "en"]), ("READY", [weak.pk, "fr"])]
 
+    def test_a_file_replaced_between_finding_and_opening_it_is_waited_for(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        run_worker()
+        with mock.patch.object(pdf, "file_response", side_effect=FileNotFoundError):
+            assert owner_client.get(pdf_url(weak)).status_code == 202
+        download(owner_client, weak)
+
     def test_the_page_says_how_many_documents_come_first(self, weak: Assessment, owner_client: Client) -> None:
         DBTaskResult.objects.all().delete()
         for other in (10_001, 10_002):
