@@ -88,12 +88,18 @@ def rebuild_stored_action_plans() -> int:
         .exclude(Exists(newer))
         .order_by("pk")
     )
+    # A build that has not started will read the new content; one already running may have
+    # read the old, so it does not count.
+    waiting = {
+        tuple(run["args"])
+        for run in task_queue.runs_of(build_action_plan, running=False).values_list("args_kwargs", flat=True)
+    }
     queued, after = 0, 0
     while chunk := list(stored.filter(pk__gt=after).values_list("pk", "assessment_id", "language")[:REBUILD_CHUNK]):
         after = chunk[-1][0]
         with transaction.atomic():
             for _pk, assessment_id, language in chunk:
-                if task_queue.run_of(build_action_plan, assessment_id, language) is None:
+                if (assessment_id, language) not in waiting:
                     build_action_plan.using(priority=REBUILD_PRIORITY).enqueue(assessment_id, language)
                     queued += 1
     return queued

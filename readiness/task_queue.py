@@ -2,43 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db.models import QuerySet
 from django.tasks import Task
 from django.utils import timezone
 
 
-def waiting(job: Task) -> bool:
-    """A run of ``job`` is queued and has not started (whether due now or later)."""
+def runs_of(job: Task, args: Sequence[Any] | None = None, *, running: bool = True) -> QuerySet[Any]:
+    """The unfinished runs of ``job`` (``DBTaskResult``s), oldest first: those queued, whether due
+    now or later, and unless ``running=False`` those started; only those with these ``args`` if
+    given (and no keyword arguments)."""
     from django_tasks_db.models import DBTaskResult, TaskResultStatus
 
-    return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=job.module_path).exists()
+    statuses = [TaskResultStatus.READY, TaskResultStatus.RUNNING] if running else [TaskResultStatus.READY]
+    runs = DBTaskResult.objects.filter(task_path=job.module_path, status__in=statuses)
+    if args is not None:
+        runs = runs.filter(args_kwargs={"args": list(args), "kwargs": {}})
+    return runs.order_by("enqueued_at")
 
 
 def enqueue_once(job: Task, *, after: timedelta | None = None) -> None:
-    """Queue ``job`` (to run ``after`` from now) unless a run of it is already waiting."""
-    if waiting(job):
+    """Queue ``job`` (to run ``after`` from now) unless a run of it is already waiting (one that
+    has started may have read what changed too early)."""
+    if runs_of(job, running=False).exists():
         return
     if after is None:
         job.enqueue()
     else:
         job.using(run_after=timezone.now() + after).enqueue()
-
-
-def _unfinished_runs(job: Task, args: list[Any]) -> Any:
-    from django_tasks_db.models import DBTaskResult, TaskResultStatus
-
-    return DBTaskResult.objects.filter(
-        task_path=job.module_path,
-        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
-        args_kwargs={"args": args, "kwargs": {}},
-    )
-
-
-def run_of(job: Task, *args: Any) -> Any:
-    """The queued or running run of ``job`` with these arguments (a ``DBTaskResult``), or None."""
-    return _unfinished_runs(job, list(args)).order_by("enqueued_at").first()
 
 
 def enqueue_once_with(job: Task, *args: Any) -> Any:
@@ -49,7 +43,7 @@ def enqueue_once_with(job: Task, *args: Any) -> Any:
     """
     from django_tasks_db.models import DBTaskResult
 
-    run = run_of(job, *args)
+    run = runs_of(job, args).first()
     if run is None:
         run = DBTaskResult.objects.get(pk=job.enqueue(*args).id)
     return run

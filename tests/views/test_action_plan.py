@@ -364,6 +364,17 @@ class TestBuiltByTheWorker:
             assert plan_delivery.rebuild_stored_action_plans.call() == 1
         assert queued_builds(weak) == [("READY", [weak.pk, "en"])]
 
+    def test_the_rebuild_queues_no_second_build_beside_a_waiting_one_but_does_beside_a_running_one(
+        self, weak: Assessment, owner_client: Client
+    ) -> None:
+        download(owner_client, weak)
+        DBTaskResult.objects.all().delete()
+        plan_delivery.plan_build_queue(weak.pk, "en")
+        assert plan_delivery.rebuild_stored_action_plans.call() == 0  # the waiting one reads the new content
+        DBTaskResult.objects.update(status="RUNNING", started_at=timezone.now())
+        assert plan_delivery.rebuild_stored_action_plans.call() == 1  # that one may have read the old
+        assert sorted(queued_builds(weak)) == [("READY", [weak.pk, "en"]), ("RUNNING", [weak.pk, "en"])]
+
     def test_a_plan_stored_before_the_table_is_rebuilt_on_its_next_download(
         self, weak: Assessment, owner_client: Client, tmp_path: Path
     ) -> None:

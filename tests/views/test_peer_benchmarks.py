@@ -299,13 +299,13 @@ class TestSnapshots:
         self, version: QuestionnaireVersion, draft: Assessment, owner_client: Client
     ) -> None:
         from assessments import tasks
-        from readiness.task_queue import waiting
+        from readiness.task_queue import runs_of
 
         peers(version, 10)
         peer_statistics_refresh(includes_demo=False)
         self.submit(owner_client, draft)
         assert self.overall_n() == 10  # not rebuilt by the submission
-        assert not waiting(tasks.publish_peer_statistics)
+        assert not runs_of(tasks.publish_peer_statistics, running=False).exists()
         assert tasks.scheduled_peer_statistics.func() == 11  # what the worker runs on schedule
         assert self.overall_n() == 11
 
@@ -336,7 +336,7 @@ class TestSnapshots:
         django_capture_on_commit_callbacks,  # type: ignore[no-untyped-def]
     ) -> None:
         from assessments import tasks
-        from readiness.task_queue import waiting
+        from readiness.task_queue import runs_of
 
         profile = {
             "name": mine.firm.name,
@@ -349,11 +349,11 @@ class TestSnapshots:
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(reverse("assessments:firm_profile"), {**profile, "name": "Renamed"})
         assert response.status_code == 302
-        assert not waiting(tasks.publish_peer_statistics)  # the name counts in no group
+        assert not runs_of(tasks.publish_peer_statistics, running=False).exists()  # the name counts in no group
         with django_capture_on_commit_callbacks(execute=True):
             response = owner_client.post(reverse("assessments:firm_profile"), {**profile, **change})
         assert response.status_code == 302
-        assert waiting(tasks.publish_peer_statistics)
+        assert runs_of(tasks.publish_peer_statistics, running=False).exists()
 
 
 def test_unchanged_groups_keep_their_figures_so_rereading_teaches_nothing(
