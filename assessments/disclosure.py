@@ -91,23 +91,26 @@ def _quantile_selection(alpha: float, epsilon: float) -> tuple[dp.Measurement, i
     return selection, below_weight, above_weight
 
 
-def counted_scores(counts: Mapping[float, int], below_weight: int, above_weight: int) -> list[int]:
-    """OpenDP's quantile scores of every candidate, from counts of values (clamped to 0..100)
-    instead of the values themselves: the same integers, in time independent of the group's size."""
+def below_and_above(counts: Mapping[float, int]) -> list[tuple[int, int]]:
+    """For each candidate, how many values (clamped to 0..100) lie below it and above it."""
     clamped: dict[float, int] = defaultdict(int)
     for value, count in counts.items():
         clamped[min(100.0, max(0.0, float(value)))] += count
     values = sorted(clamped)
     at_most = list(accumulate(clamped[v] for v in values))  # at_most[i]: values <= values[i]
     total = at_most[-1] if at_most else 0
-    scores = []
+    pairs = []
     for candidate in CANDIDATES:
         lower = bisect.bisect_left(values, candidate)
         upper = bisect.bisect_right(values, candidate)
-        below = at_most[lower - 1] if lower else 0
-        above = total - (at_most[upper - 1] if upper else 0)
-        scores.append(abs(below_weight * below - above_weight * above))
-    return scores
+        pairs.append((at_most[lower - 1] if lower else 0, total - (at_most[upper - 1] if upper else 0)))
+    return pairs
+
+
+def counted_scores(counts: Mapping[float, int], below_weight: int, above_weight: int) -> list[int]:
+    """OpenDP's quantile scores of every candidate, from counts of values (clamped to 0..100)
+    instead of the values themselves: the same integers, in time independent of the group's size."""
+    return [abs(below_weight * below - above_weight * above) for below, above in below_and_above(counts)]
 
 
 def release_quantiles_counted(counts: Mapping[float, int], epsilon: float) -> list[int]:
@@ -117,10 +120,12 @@ def release_quantiles_counted(counts: Mapping[float, int], epsilon: float) -> li
     firms costs what a group of a hundred does (a national platform's snapshot in seconds, not
     minutes), since the scores are computed from the counts and only the selection is drawn.
     """
+    pairs = below_and_above(counts)
     drawn = {}
     for percent in RELEASED_PERCENTS:
         selection, below_weight, above_weight = _quantile_selection(percent / 100, epsilon)
-        drawn[percent] = round(CANDIDATES[selection(counted_scores(counts, below_weight, above_weight))])
+        scores = [abs(below_weight * below - above_weight * above) for below, above in pairs]
+        drawn[percent] = round(CANDIDATES[selection(scores)])
     return ordered_around_median(drawn)
 
 
