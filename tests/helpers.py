@@ -162,12 +162,12 @@ def demo_site() -> dict[str, Any]:
 # --- In a real browser ---------------------------------------------------------------------------
 
 
-def open_page(page: Any, url: str) -> None:
+def open_page(page: Any, url: str, status: int = 200) -> None:
     """Go to ``url`` and wait for it to be drawn (charts included), after checking that the
-    page itself answered 200 at that very URL: a 404, a 500 or a redirect to the login page
-    would otherwise pass every check made on the page."""
+    page itself answered ``status`` (200; 202 for a progress page) at that very URL: a 404, a 500
+    or a redirect to the login page would otherwise pass every check made on the page."""
     response = page.goto(url)
-    assert response is not None and response.status == 200, (url, response and response.status)
+    assert response is not None and response.status == status, (url, response and response.status)
     assert page.url == url, (url, page.url)
     page.wait_for_load_state("load")
     if page.locator(".chart-canvas").count():
@@ -180,6 +180,13 @@ def log_in(page: Any, base: str, email: str) -> None:
     page.locator("#id_password").fill(DEMO_PASSWORD)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def pending_page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:
+    """The pages that answer 202 while the worker prepares a file, as ``page_types``: the action
+    plan's progress page. It stays one while no worker runs and ``PLAN_WORKER_PATIENCE`` has not
+    passed since the build was queued (after that the request builds the file itself)."""
+    return [(DEMO_EMAIL, [f"/app/assessments/{demo['submitted']}/action-plan.pdf"])]
 
 
 def page_types(demo: dict[str, Any]) -> list[tuple[str | None, list[str]]]:

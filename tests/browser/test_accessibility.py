@@ -1,5 +1,6 @@
 """Accessibility in a real browser: axe-core on every page type (in English and in French),
-every page type at 320 px wide, and the whole questionnaire with the keyboard alone."""
+every page type at 320 px wide, and the whole questionnaire with the keyboard alone. The page
+types include the action plan's progress page (202), held there: no worker runs here."""
 
 from __future__ import annotations
 
@@ -8,13 +9,19 @@ from typing import Any
 import pytest
 from axe_playwright_python.base import AXE_SCRIPT
 
-from tests.helpers import log_in, open_page, page_types
+from tests.helpers import log_in, open_page, page_types, pending_page_types
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # WCAG 2.1 A and AA, plus axe's best practices (landmarks, headings...), as axe-core names them.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture(autouse=True)
+def _plans_stay_pending(settings) -> None:  # type: ignore[no-untyped-def]
+    # Long enough that no request gives up on the (absent) worker and builds the PDF itself.
+    settings.PLAN_WORKER_PATIENCE = 24 * 3600
 
 
 def axe_violations(page: Any) -> list[str]:
@@ -37,17 +44,18 @@ def each_page(browser: Any, demo: dict[str, Any], check: Any, *, width: int = 12
     page = context.new_page()
     base = demo["base"]
     problems: dict[str, list[str]] = {}
-    for who, paths in page_types(demo):
-        context.clear_cookies()
-        if language != "en":
-            context.add_cookies([{"name": "django_language", "value": language, "url": base}])
-        if who:
-            log_in(page, base, who)
-        for path in paths:
-            open_page(page, base + path)
-            found = check(page)
-            if found:
-                problems[path] = found
+    for status, groups in ((200, page_types(demo)), (202, pending_page_types(demo))):
+        for who, paths in groups:
+            context.clear_cookies()
+            if language != "en":
+                context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+            if who:
+                log_in(page, base, who)
+            for path in paths:
+                open_page(page, base + path, status=status)
+                found = check(page)
+                if found:
+                    problems[path] = found
     context.close()
     return problems
 
