@@ -152,4 +152,5 @@ def test_the_compose_file_publishes_the_app_on_loopback_only() -> None:
     published = [
         (name, str(port)) for name, service in compose["services"].items() for port in service.get("ports", [])
     ]
-    assert published == [("web", "127.0.0.1:8000:8000")]
+    # The scale-out profile's balancer is the TLS proxy's way in then (docs/deploy.md).
+    assert published == [("web", "127.0.0.1:8000:8000"), ("nginx", "127.0.0.1:8080:8080")]
