@@ -15,6 +15,7 @@ from assessments.models import Sector, SizeClass
 from questionnaires.scoring import LEVEL_LABELS, LEVELS
 
 from .models import ApiToken, ServiceRecord, WebhookEndpoint
+from .programmes import programme_by_join_code
 from .selectors import VERIFIED_ALL, VERIFIED_SOME, DashboardFilters
 
 
@@ -198,3 +199,20 @@ class WebhookForm(forms.Form):
         if problem is not None:
             raise forms.ValidationError(_("This address cannot be used: %(problem)s.") % {"problem": problem})
         return url
+
+
+class ProgrammeJoinForm(forms.Form):
+    """The join code a programme gave the agency's admin; valid only if it names a programme."""
+
+    code = forms.CharField(
+        label=_("Programme join code"),
+        max_length=40,
+        help_text=_("Sixteen letters and digits, from the programme's staff. Dashes and spaces do not matter."),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        self.programme = programme_by_join_code(code)
+        if self.programme is None:
+            raise forms.ValidationError(_("This is not a programme's join code. Check it with the programme's staff."))
+        return code

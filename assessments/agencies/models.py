@@ -387,3 +387,106 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint.url}: {self.status}"
+
+
+# --- A national programme: many agencies, aggregates only ------------------------------------------
+
+
+class Programme(models.Model):
+    """A national programme (a ministry, a network of hubs) that sees aggregates across its agencies.
+
+    An agency takes part only when its admin enters the programme's join code (``ProgrammeAgency``);
+    the programme's staff then see counts and released quartiles of the member agencies' consenting
+    clients (``ProgrammeStatistic``), never a firm. Only the join code's SHA-256 is stored, as for
+    invitations: staff see a new code once when they make one.
+    """
+
+    name = models.CharField(_("programme name"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    join_code_hash = models.CharField(max_length=64, unique=True)
+    staff = models.ManyToManyField(settings.AUTH_USER_MODEL, through="ProgrammeStaff", related_name="programmes")
+    agencies = models.ManyToManyField(Agency, through="ProgrammeAgency", related_name="programmes")
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgrammeStaff(models.Model):
+    """A person of the programme's operator: sees the programme's page, may remove an agency."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="staff_members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="programme_staff")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("programme staff member")
+        verbose_name_plural = _("programme staff")
+        constraints = [models.UniqueConstraint(fields=["programme", "user"], name="unique_programme_staff")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.programme}"
+
+
+class ProgrammeAgency(models.Model):
+    """An agency taking part in a programme: its admin joined with the code, and may leave."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="programme_memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    joined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("member agency")
+        verbose_name_plural = _("member agencies")
+        constraints = [models.UniqueConstraint(fields=["programme", "agency"], name="unique_programme_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency} in {self.programme}"
+
+
+class ProgrammeStatistic(models.Model):
+    """One group's published figures in a programme's snapshot, for one score ("overall" or a pillar).
+
+    Rebuilt whole by the worker (``programme_statistics.programme_statistics_refresh``) on the
+    peer figures' schedule and when an agency joins or leaves; the programme's page reads these
+    rows only, whatever the number of firms. As with ``PeerStatistic``, only what may be published
+    is stored: released quantiles in whole points, or [] for a group that is too small or withheld
+    by the nested-group rule (``n`` stays, for the rule, and is never shown for such a group).
+    """
+
+    class Dimension(models.TextChoices):
+        ALL = "all", _("All firms")
+        AGENCY = "agency", _("Agency")
+        REGION = "region", _("Region")
+        SECTOR = "sector", _("Sector")
+        SIZE_CLASS = "size_class", _("Size")
+
+    OVERALL = "overall"
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="statistics")
+    dimension = models.CharField(max_length=10, choices=Dimension.choices)
+    # The agency's id, the region (as most firms spell it), the NACE section, the size class; "" for all.
+    value = models.CharField(max_length=100, blank=True)
+    series = models.SlugField(max_length=40)  # "overall" or a pillar code
+    n = models.PositiveIntegerField()
+    min_group = models.PositiveIntegerField()  # the K in force when computed
+    percentiles = models.JSONField(default=list)  # disclosure.RELEASED_PERCENTS, whole points; [] unpublished
+    digest = models.CharField(max_length=64, blank=True)
+    includes_demo = models.BooleanField(default=False)  # demo mode: generated demo firms counted
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "dimension", "value", "series"], name="unique_programme_statistic"
+            )
+        ]
+        indexes = [models.Index(fields=["programme", "computed_at"], name="programme_statistic_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} {self.dimension}[{self.value}] {self.series} n={self.n}"

@@ -21,6 +21,7 @@ from readiness.models import User
 
 from . import webhooks
 from .models import AccessLogEntry, AgencyConsent, AgencyMember, ServiceRecord, SupportMeasurement
+from .programmes import programmes_of
 from .selectors import agency_memberships_of, consents_to_renew
 
 
@@ -101,6 +102,23 @@ def _agency_home(user: User) -> plugins.OtherHome | None:
     )
 
 
+def _programme_home(user: User) -> plugins.OtherHome | None:
+    """A programme's staff reach its page from their dashboard; with no firm, they start on it."""
+    programmes = programmes_of(user)
+    if not programmes:
+        return None
+    return plugins.OtherHome(
+        start_url=reverse("agencies:agency_home"),
+        links=tuple(
+            plugins.Link(
+                _("Programme: %(programme)s") % {"programme": programme.name},
+                reverse("agencies:programme_dashboard", args=[programme.pk]),
+            )
+            for programme in programmes
+        ),
+    )
+
+
 def register() -> None:
     plugins.account_data_section_register(plugins.AccountDataSection("agency_memberships", _membership_records))
     plugins.firm_data_section_register(
@@ -126,6 +144,7 @@ def register() -> None:
         )
     )
     plugins.other_home_register("agencies", _agency_home)
+    plugins.other_home_register("programmes", _programme_home)
     plugins.submitted_listener_register("agency_webhooks", webhooks.submitted)
     plugins.firm_notice_register("agencies", _consents_to_renew)
 

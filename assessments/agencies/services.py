@@ -40,7 +40,7 @@ from .models import (
     WebhookEndpoint,
 )
 from .selectors import DashboardFilters
-from .tasks import build_pdf_zip
+from .tasks import build_pdf_zip, request_programme_statistics_of_agency
 
 # Shown on the acceptance page and stored with each consent; change it with the text.
 INVITATION_VALID_DAYS = 30
@@ -237,6 +237,8 @@ def consent_revoke(*, consent: AgencyConsent, user: User) -> bool:
         export_files.exports_purge(PortfolioExport.objects.filter(agency_id=consent.agency_id, firms=consent.firm_id))
         if revoked:
             webhooks.consent_event(consent, WebhookEndpoint.Event.REVOKED)
+            # Its programmes' totals too: the firm leaves them with the rebuild, not a day later.
+            request_programme_statistics_of_agency(consent.agency_id)
     return bool(revoked)
 
 

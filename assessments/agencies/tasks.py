@@ -22,7 +22,8 @@ from assessments.models import Assessment
 from readiness.task_queue import enqueue_once
 
 from . import export_files, selectors
-from .models import PortfolioExport, PortfolioExportFirm
+from .models import PortfolioExport, PortfolioExportFirm, Programme
+from .programme_statistics import programme_statistics_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +98,52 @@ def scheduled_export_cleanup() -> int:
 def schedule_export_cleanup(*, after: timedelta = timedelta(0)) -> None:
     """Make sure the next clean-up is waiting for the worker (one at most)."""
     enqueue_once(scheduled_export_cleanup, after=after)
+
+
+# --- Programmes' figures ---------------------------------------------------------------------------
+
+
+@task()
+def publish_programme_statistics(programme_id: int) -> int:
+    """Publish one programme's snapshot now (an agency joined or left), off the request path."""
+    programme = Programme.objects.filter(pk=programme_id).first()
+    return programme_statistics_refresh(programme) if programme is not None else 0
+
+
+@task()
+def scheduled_programme_statistics() -> int:
+    """Every programme's snapshot, on the peer figures' schedule (``PEER_STATISTICS_INTERVAL``);
+    schedules the next run first, so a failing rebuild does not end the series."""
+    schedule_programme_statistics(after=timedelta(seconds=settings.PEER_STATISTICS_INTERVAL))
+    return sum(programme_statistics_refresh(programme) for programme in Programme.objects.order_by("pk"))
+
+
+def schedule_programme_statistics(*, after: timedelta = timedelta(0)) -> None:
+    """Make sure the next scheduled run for all programmes is waiting for the worker (one at most)."""
+    enqueue_once(scheduled_programme_statistics, after=after)
+
+
+def request_programme_statistics(programme_id: int) -> None:
+    """Ask the worker for this programme's snapshot now, unless one is waiting to start.
+
+    A run already under way does not count: it may have read the member agencies before the
+    change that asks for this one.
+    """
+    from django_tasks_db.models import DBTaskResult, TaskResultStatus
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=publish_programme_statistics.module_path,
+        status=TaskResultStatus.READY,
+        args_kwargs={"args": [programme_id], "kwargs": {}},
+    ).exists()
+    if not waiting:
+        publish_programme_statistics.enqueue(programme_id)
+
+
+def request_programme_statistics_of_agency(agency_id: int) -> None:
+    """Once the transaction commits, ask for a rebuild of every programme the agency takes part in
+    (a client stopped sharing with it: it leaves the programmes' totals with the rebuild)."""
+    from .models import ProgrammeAgency
+
+    for programme_id in ProgrammeAgency.objects.filter(agency_id=agency_id).values_list("programme_id", flat=True):
+        transaction.on_commit(lambda p=programme_id: request_programme_statistics(p))

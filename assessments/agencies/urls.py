@@ -8,7 +8,7 @@ from django.urls import path
 
 import readiness.converters  # noqa: F401 - registers <id:…>
 
-from . import views
+from . import programme_views, views
 
 app_name = "agencies"
 
@@ -74,4 +74,19 @@ urlpatterns = [
     path("agency/<id:agency_id>/api/<id:token_id>/revoke/", views.agency_api_key_revoke, name="agency_api_key_revoke"),
     path("agency/<id:agency_id>/action-plans/", views.agency_pdf_zip, name="agency_pdf_zip"),
     path("agency/<id:agency_id>/exports/<id:export_id>/", views.agency_export, name="agency_export"),
+    path("agency/<id:agency_id>/programmes/", programme_views.agency_programmes, name="agency_programmes"),
+    path(
+        "agency/<id:agency_id>/programmes/<id:programme_id>/leave/",
+        programme_views.agency_programme_leave,
+        name="agency_programme_leave",
+    ),
+    # National programmes: aggregates across member agencies, for the programme's staff.
+    path("programme/", programme_views.programme_list, name="programme_list"),
+    path("programme/<id:programme_id>/", programme_views.programme_dashboard, name="programme_dashboard"),
+    path("programme/<id:programme_id>/join-code/", programme_views.programme_join_code, name="programme_join_code"),
+    path(
+        "programme/<id:programme_id>/agencies/<id:agency_id>/remove/",
+        programme_views.programme_agency_remove,
+        name="programme_agency_remove",
+    ),
 ]

@@ -36,7 +36,7 @@ from assessments.spreadsheet_cells import spreadsheet_safe
 from questionnaires.selectors import policy_examples
 from readiness import two_factor
 
-from . import access_log, exports, impact, selectors, services
+from . import access_log, exports, impact, programmes, selectors, services
 from .consent import consent_version, consent_wording
 from .forms import (
     ApiKeyForm,
@@ -57,9 +57,10 @@ CSV_ROWS_PER_CHUNK = 200
 @login_required
 def agency_home(request: HttpRequest) -> HttpResponse:
     memberships = selectors.agency_memberships_of(request.user)
-    if len(memberships) == 1:
+    programmes_run = programmes.programmes_of(request.user)  # a programme's staff start here too
+    if len(memberships) == 1 and not programmes_run:
         return redirect("agencies:agency_dashboard", agency_id=memberships[0].agency_id)
-    return render(request, "agencies/home.html", {"memberships": memberships})
+    return render(request, "agencies/home.html", {"memberships": memberships, "programmes": programmes_run})
 
 
 @login_required
