@@ -475,9 +475,7 @@ class StoredActionPlan(models.Model):
     built_at = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["assessment", "language"], name="one_stored_plan_per_language")
-        ]
+        constraints = [models.UniqueConstraint(fields=["assessment", "language"], name="one_stored_plan_per_language")]
 
     def __str__(self) -> str:
         return self.file_name
