@@ -166,6 +166,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    os.environ.get("DATABASE_PREPARED_STATEMENTS", "1") == "1"
+):
+    # Server-side binding lets psycopg prepare a statement from its fifth use on a connection, so
+    # PostgreSQL plans the hot pages' statements once per connection instead of once per request
+    # (planning was 85 % of their time in the database: bench/README.md). Set
+    # DATABASE_PREPARED_STATEMENTS=0 behind a PgBouncer in transaction mode without
+    # max_prepared_statements (docs/deploy.md).
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 5})
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "readiness.User"
 # django-axes first: it refuses a locked-out login before any password is checked.
