@@ -528,11 +528,15 @@ def peer_change_for(firm: Firm) -> PeerChange | None:
 
 
 def is_published(statistic: PeerStatistic, k: int) -> bool:
-    """The snapshot released figures for this group and score, under a K no smaller than today's."""
+    """The snapshot released figures for this group and score, under a K no smaller than today's.
+
+    A snapshot computed under a smaller K applied the nested-group rule with that K: two of its
+    groups may differ by fewer than today's K firms, so none of its figures is shown until the
+    next snapshot. One computed under a larger K was stricter, and stands."""
     return (
         statistic.n >= k
         and len(statistic.percentiles) == len(disclosure.RELEASED_PERCENTS)
-        and statistic.min_group <= k
+        and statistic.min_group >= k
     )
 
 

@@ -116,10 +116,21 @@ class TestGroups:
     def test_a_raised_k_refuses_statistics_computed_under_a_lower_one(
         self, mine: Assessment, version: QuestionnaireVersion, settings
     ) -> None:  # type: ignore[no-untyped-def]
-        peers(version, 10)
+        peers(version, 20)  # 20 besides mine: enough for K = 10 and for K = 11 alike
         assert compare(mine).scope == "size_sector_country"
-        settings.BENCHMARK_MIN_GROUP = 11  # not published since
+        # Computed under K = 10, the snapshot's nested groups may differ by 10 firms: not enough
+        # under K = 11, so nothing of it is shown until the next snapshot.
+        settings.BENCHMARK_MIN_GROUP = 11
         assert peer_comparison_for(mine).scope is None
+        assert compare(mine).scope == "size_sector_country"  # computed again under K = 11
+
+    def test_a_lowered_k_keeps_statistics_computed_under_a_higher_one(
+        self, mine: Assessment, version: QuestionnaireVersion, settings
+    ) -> None:  # type: ignore[no-untyped-def]
+        peers(version, 20)
+        assert compare(mine).scope == "size_sector_country"
+        settings.BENCHMARK_MIN_GROUP = 5  # the snapshot was stricter than today's rule
+        assert peer_comparison_for(mine).scope == "size_sector_country"
 
 
 class TestFigures:
