@@ -23,6 +23,7 @@ import logging
 import mimetypes
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from weasyprint import CSS, HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -56,7 +58,11 @@ from .team.selectors import team_findings
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "assessments/pdf/action_plan.html"
-PDF_INCLUDES = ("assessments/_team_finding.html",)  # templates it includes, part of the file name too
+PDF_APPENDIX = "assessments/pdf/_appendix.html"
+PDF_APPENDIX_DOCUMENT = "assessments/pdf/appendix_document.html"
+# The templates it includes or merges in, part of the file name too.
+PDF_INCLUDES = ("assessments/_team_finding.html", PDF_APPENDIX, PDF_APPENDIX_DOCUMENT, "readiness/_seed_documents.html")
+APPENDIX_LAYOUTS_KEPT = 16  # per thread: languages × content versions × page numbers in use
 PDF_STYLESHEET = "css/action-plan.css"
 # The document's base URL. ".invalid" can never resolve (RFC 2606): it only gives relative
 # URLs something to join to, and the fetcher maps ORIGIN/static/... to the static files.
@@ -133,7 +139,7 @@ def _stylesheet() -> CSS:
     return CSS(url=STATIC_PREFIX + PDF_STYLESHEET, url_fetcher=StaticFilesOnlyFetcher())
 
 
-_fonts = threading.local()
+_per_thread = threading.local()
 
 
 def _font_config() -> FontConfiguration:
@@ -141,10 +147,58 @@ def _font_config() -> FontConfiguration:
     default) loads Fontconfig's list again and starts Pango's font and glyph caches cold, about
     a sixth of a build. Per thread, as Pango's font map is not thread-safe; the PDF loads no
     web font (no ``@font-face``), so nothing of one document stays in it for the next."""
-    config = getattr(_fonts, "config", None)
+    config = getattr(_per_thread, "font_config", None)
     if config is None:
-        config = _fonts.config = FontConfiguration()
+        config = _per_thread.font_config = FontConfiguration()
     return config
+
+
+def _laid_out(html: str, fetcher: StaticFilesOnlyFetcher) -> Document:
+    # The template's indentation becomes thousands of whitespace boxes; between tags one space
+    # renders the same (no <pre> here) and the layout is markedly faster.
+    return HTML(string=BETWEEN_TAGS.sub("> <", html), base_url=ORIGIN, url_fetcher=fetcher).render(
+        stylesheets=[_stylesheet()], font_config=_font_config()
+    )
+
+
+def _appendix_layout(appendix: str, first_page: int, total_pages: int, fetcher: StaticFilesOnlyFetcher) -> Document:
+    """The appendix (method and sources) laid out as a document of its own, its pages numbered
+    from ``first_page`` of ``total_pages``, in the active language.
+
+    It is the same for every firm (the content versions and sources in it are part of
+    ``appendix``, the rendered text), so its layout is kept, per thread (WeasyPrint's pages hold
+    Pango layouts, which are not thread-safe), for the next plans: about a tenth of a build."""
+    layouts: OrderedDict[tuple[str | None, str, int, int], Document] | None = getattr(
+        _per_thread, "appendix_layouts", None
+    )
+    if layouts is None:
+        layouts = _per_thread.appendix_layouts = OrderedDict()
+    key = (translation.get_language(), appendix, first_page, total_pages)
+    document = layouts.get(key)
+    if document is None:
+        context = {"appendix": appendix, "first_page": first_page, "total_pages": total_pages}
+        document = layouts[key] = _laid_out(render_to_string(PDF_APPENDIX_DOCUMENT, context), fetcher)
+        while len(layouts) > APPENDIX_LAYOUTS_KEPT:
+            layouts.popitem(last=False)
+    else:
+        layouts.move_to_end(key)
+    return document
+
+
+def _action_plan_document(context: dict[str, Any], fetcher: StaticFilesOnlyFetcher) -> Document:
+    """The plan laid out, its appendix's pages merged in from ``_appendix_layout``.
+
+    The plan is laid out with as many empty pages as the appendix takes in its place, so that
+    every footer counts the pages right; those are then replaced by the appendix's own, numbered
+    where they fall (WeasyPrint's documented way of joining documents: ``copy`` with the pages)."""
+    appendix = render_to_string(PDF_APPENDIX, context)
+    appendix_pages = len(_appendix_layout(appendix, 1, 1, fetcher).pages)
+    plan = _laid_out(render_to_string(PDF_TEMPLATE, {**context, "appendix_pages": range(appendix_pages)}), fetcher)
+    total = len(plan.pages)
+    layout = _appendix_layout(appendix, total - appendix_pages + 1, total, fetcher)
+    if total <= appendix_pages or len(layout.pages) != appendix_pages:  # never seen; as it was
+        return _laid_out(render_to_string(PDF_TEMPLATE, context), fetcher)
+    return plan.copy(plan.pages[: total - appendix_pages] + layout.pages)
 
 
 @functools.cache
@@ -231,11 +285,6 @@ def _pillar_sections(
 
 def render_action_plan(assessment: Assessment, language: str) -> bytes:
     """The PDF of a submitted assessment in ``language``; no network, only the app's static files."""
-    with translation.override(language):
-        html = render_to_string(PDF_TEMPLATE, action_plan_context(assessment))
-    # The template's indentation becomes thousands of whitespace boxes; between tags one space
-    # renders the same (no <pre> here) and the layout is markedly faster.
-    html = BETWEEN_TAGS.sub("> <", html)
     fetcher = StaticFilesOnlyFetcher()
     # WeasyPrint allocates hundreds of thousands of short-lived objects: the cyclic collector
     # would scan them again and again (about a tenth of the build). Reference counting frees
@@ -243,9 +292,8 @@ def render_action_plan(assessment: Assessment, language: str) -> bytes:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        pdf = HTML(string=html, base_url=ORIGIN, url_fetcher=fetcher).write_pdf(
-            stylesheets=[_stylesheet()], font_config=_font_config()
-        )
+        with translation.override(language):
+            pdf = _action_plan_document(action_plan_context(assessment), fetcher).write_pdf()
     finally:
         if gc_was_enabled:
             gc.enable()
