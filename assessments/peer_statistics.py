@@ -106,7 +106,8 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
     k = settings.BENCHMARK_MIN_GROUP
     epsilon = settings.BENCHMARK_EPSILON
     pillars = len(KNOWN_PILLARS)
-    narrow: dict[tuple[str, str, str, str], Counter[float]] = defaultdict(Counter)
+    # (size, sector, country) -> series -> score -> firms: one dictionary lookup per firm.
+    narrow: dict[tuple[str, str, str], dict[str, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
     peer_count = 0
     change_codes = [PeerStatistic.change_code(code) for code in (*KNOWN_PILLARS, *DMA_DIMENSIONS)]
     for size, sector, country, overall, submitted, first_at, latest_at, *pillar_scores in (
@@ -129,12 +130,13 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
         latest, first = pillar_scores[:pillars], pillar_scores[pillars : 2 * pillars]
         dma = pillar_scores[2 * pillars :]
         dma_latest, dma_first = dma[: len(DMA_DIMENSIONS)], dma[len(DMA_DIMENSIONS) :]
+        group = narrow[(size, sector, country)]
         if overall is not None:
             peer_count += 1
-            narrow[(size, sector, country, PeerStatistic.OVERALL)][overall] += 1
+            group[PeerStatistic.OVERALL][overall] += 1
         for code, score in zip(KNOWN_PILLARS, latest, strict=True):
             if score is not None:
-                narrow[(size, sector, country, code)][score] += 1
+                group[code][score] += 1
         days = (latest_at - first_at).total_seconds() / 86400 if submitted >= 2 else 0
         if days >= PeerStatistic.CHANGE_MIN_DAYS:  # re-assessed: its change a year, as a score of its own
             befores, afters = (*first, *dma_first), (*latest, *dma_latest)
@@ -142,13 +144,14 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
                 if before is not None and after is not None:
                     yearly = PeerStatistic.yearly_change(before, after, days)
                     if yearly is not None:
-                        narrow[(size, sector, country, change_code)][PeerStatistic.change_as_score(yearly)] += 1
+                        group[change_code][PeerStatistic.change_as_score(yearly)] += 1
     groups: dict[str, dict[disclosure.GroupKey, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
-    for (size, sector, country, pillar), counts in narrow.items():
+    for (size, sector, country), series_counts in narrow.items():
         profile_values = {"size_class": size, "sector": sector, "country": country}
         for scope, fields in PEER_SCOPES:
             key = tuple(profile_values[f] if f in fields else "" for f in ("size_class", "sector", "country"))
-            groups[pillar][(scope, *key)].update(counts)
+            for pillar, counts in series_counts.items():
+                groups[pillar][(scope, *key)].update(counts)
     now = timezone.now()
     statistics = []
     for pillar, series in groups.items():
