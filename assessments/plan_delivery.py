@@ -50,10 +50,11 @@ REBUILD_PRIORITY = -10
 REBUILD_CHUNK = 2000  # stored plans read (and their builds queued, in one transaction) at a time
 
 
-def _plan_build(
+def plan_build(
     user: Any, state: selectors.ResultsPageState, language: str, load: Callable[[], Assessment] | None
 ) -> str:
-    """``pdf.cached_action_plan``, with the file it keeps recorded in ``StoredActionPlan``."""
+    """``pdf.cached_action_plan``, with the file it keeps recorded in ``StoredActionPlan`` (the
+    worker's build, the request's fallback and the agencies' ZIP of plans all store through it)."""
     name = pdf.cached_action_plan(user, state, language, load)
     recorded = StoredActionPlan.objects.filter(assessment_id=state.assessment_id, language=language)
     if not recorded.filter(file_name=name).exists():  # built now (or stored before the table)
@@ -72,7 +73,7 @@ def build_action_plan(assessment_id: int, language: str) -> str:
     if assessment is None or not assessment.is_submitted:  # deleted since it was queued
         return ""
     state = selectors.results_state_of(assessment)
-    return _plan_build(None, state, language, load=lambda: assessment)
+    return plan_build(None, state, language, load=lambda: assessment)
 
 
 @task(priority=REBUILD_PRIORITY)
@@ -140,7 +141,7 @@ def plan_or_pending(
     waited_long = run.started_at is None and run.enqueued_at <= timezone.now() - patience
     if waited_long and task_queue.worker_idle_since(timezone.now() - patience):
         # No worker has run anything for a while: build here rather than keep the person waiting.
-        return _plan_build(user, state, language, load)
+        return plan_build(user, state, language, load)
     if run.started_at is not None:
         return PlanPending(building=True, ahead=0)
     return PlanPending(building=False, ahead=task_queue.runs_ahead(run))

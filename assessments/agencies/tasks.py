@@ -16,7 +16,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 
-from assessments import pdf
+from assessments import pdf, plan_delivery
 from assessments import selectors as firm_selectors
 from assessments.models import Assessment
 from readiness.task_queue import enqueue_once
@@ -51,7 +51,7 @@ def build_pdf_zip(export_id: int) -> None:
                 for assessment_id in latest_ids:
                     assessment = Assessment.objects.select_related("firm", "version").get(pk=assessment_id)
                     state = firm_selectors.results_state_of(assessment)
-                    name = pdf.cached_action_plan(None, state, export.language, load=lambda a=assessment: a)
+                    name = plan_delivery.plan_build(None, state, export.language, load=lambda a=assessment: a)
                     entry = pdf.download_name(assessment.firm.name, timezone.localdate(assessment.submitted_at))
                     if entry in used:  # two clients with the same name and date
                         entry = entry.replace(".pdf", f"-{assessment.firm_id}.pdf")

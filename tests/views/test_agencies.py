@@ -360,6 +360,21 @@ def test_the_pdf_zip_is_built_by_the_real_worker(
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.django_db
+def test_the_zip_records_the_plans_it_builds(
+    consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor: User
+) -> None:
+    """A plan the ZIP builds is stored as the worker's are: the rebuild after a content change knows it."""
+    from assessments.agencies.models import PortfolioExport
+    from assessments.agencies.tasks import build_pdf_zip
+    from assessments.models import StoredActionPlan
+
+    StoredActionPlan.objects.all().delete()
+    export = PortfolioExport.objects.create(agency=agency, requested_by=advisor, language="fr")
+    build_pdf_zip.func(export.pk)
+    assert StoredActionPlan.objects.filter(assessment=submitted, language="fr").exists()
+
+
 def test_xlsx_export_and_formula_injection(
     consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
 ) -> None:
