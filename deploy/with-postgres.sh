@@ -46,6 +46,8 @@ options="-p $port -k $workdir -c listen_addresses=127.0.0.1 -c max_connections=2
 if [ "${READINESS_PG_DURABLE:-0}" != 1 ]; then
   options="$options -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 fi
+# READINESS_PG_OPTIONS adds server settings (bench/national.py sizes memory as a deployment would).
+options="$options ${READINESS_PG_OPTIONS:-}"
 "${run_as[@]}" "$bindir/pg_ctl" -D "$workdir/data" -l "$workdir/server.log" -w -o "$options" \
   start >/dev/null || { cat "$workdir/server.log" >&2; die "PostgreSQL did not start"; }
 "$bindir/psql" -h 127.0.0.1 -p "$port" -U readiness -d postgres -q -c "CREATE DATABASE readiness" >/dev/null
