@@ -32,7 +32,7 @@ from assessments.charts import spec as charts
 from assessments.charts.plotly_figures import plotly_figure
 from assessments.models import Firm
 from assessments.pages import action_plan_download, results_page_html
-from assessments.spreadsheet_cells import spreadsheet_safe
+from assessments.spreadsheet_cells import csv_record, spreadsheet_safe
 from questionnaires.selectors import policy_examples
 from readiness import two_factor
 
@@ -351,16 +351,15 @@ def _export_name(agency: Agency, extension: str) -> str:
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
     member = selectors.agency_member(request.user, agency_id)
     header, rows = services.portfolio_export(member=member, filters=DashboardFilterForm(request.GET or None).filters())
-    writer = csv.writer(_Echo())
     free_text = [header.index(name) for name in selectors.EXPORT_FREE_TEXT_COLUMNS]
 
     def lines() -> Iterator[str]:
-        yield writer.writerow(header)
+        yield csv_record(header)
         for batch in batched(rows, CSV_ROWS_PER_CHUNK):
             for row in batch:
                 for index in free_text:
                     row[index] = spreadsheet_safe(row[index])
-            yield "".join([writer.writerow(row) for row in batch])  # a few hundred rows a chunk, not one
+            yield "".join([csv_record(row) for row in batch])  # a few hundred rows a chunk, not one
 
     name = _export_name(member.agency, "csv")
     return StreamingHttpResponse(
