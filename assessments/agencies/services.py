@@ -269,16 +269,19 @@ def client_list_viewed(*, member: AgencyMember, firms: Iterable[Firm]) -> None:
     )
 
 
-def portfolio_export(*, member: AgencyMember, filters: DashboardFilters) -> tuple[list[str], Iterator[list[Any]]]:
-    """The header and rows of a CSV or Excel export; every firm it holds is told first, in the
-    access log (one statement, whatever the portfolio's size), before a row leaves."""
+def portfolio_export(
+    *, member: AgencyMember, filters: DashboardFilters, answers_as_csv: bool = False
+) -> tuple[list[str], Iterator[list[Any]]]:
+    """The header and rows of a CSV or Excel export (``selectors.export_rows``); every firm it
+    holds is told first, in the access log (one statement, whatever the portfolio's size),
+    before a row leaves."""
     access_log.access_log_record_query(
         agency=member.agency,
         user=member.user,
         firms=selectors.client_export_entries(member.agency, filters),
         action=AccessLogEntry.Action.EXPORTED,
     )
-    return selectors.export_rows(member.agency, filters)
+    return selectors.export_rows(member.agency, filters, answers_as_csv=answers_as_csv)
 
 
 def service_log_export(*, member: AgencyMember) -> Iterator[list[Any]]:

@@ -350,7 +350,9 @@ def _export_name(agency: Agency, extension: str) -> str:
 @require_GET
 def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResponse:
     member = selectors.agency_member(request.user, agency_id)
-    header, rows = services.portfolio_export(member=member, filters=DashboardFilterForm(request.GET or None).filters())
+    header, rows = services.portfolio_export(
+        member=member, filters=DashboardFilterForm(request.GET or None).filters(), answers_as_csv=True
+    )
     free_text = [header.index(name) for name in selectors.EXPORT_FREE_TEXT_COLUMNS]
 
     def lines() -> Iterator[str]:
@@ -359,7 +361,8 @@ def agency_export_csv(request: HttpRequest, agency_id: int) -> StreamingHttpResp
             for row in batch:
                 for index in free_text:
                     row[index] = spreadsheet_safe(row[index])
-            yield "".join([csv_record(row) for row in batch])  # a few hundred rows a chunk, not one
+            # A few hundred rows a chunk, not one; each row ends with its answers already written.
+            yield "".join([csv_record(row[:-1], written_tail=row[-1]) for row in batch])
 
     name = _export_name(member.agency, "csv")
     return StreamingHttpResponse(

@@ -8,7 +8,7 @@ import random
 from datetime import date
 from decimal import Decimal
 
-from assessments.spreadsheet_cells import csv_record, spreadsheet_safe
+from assessments.spreadsheet_cells import csv_cells, csv_record, csv_separated_cells, spreadsheet_safe
 
 
 def written_by_csv(row: list[object]) -> str:
@@ -67,3 +67,20 @@ def test_the_records_read_back_as_the_cells() -> None:
 
 def test_formula_text_is_made_safe_before_it_is_written() -> None:
     assert csv_record([spreadsheet_safe("=1+1")]) == "'=1+1\r\n"
+
+
+def test_a_record_with_cells_already_written_is_the_whole_row_written() -> None:
+    rng = random.Random(11)
+    pool: list[object] = [*HOSTILE, None, 7, 2.5]
+    for _ in range(1000):
+        head = [rng.choice(pool) for _ in range(rng.randint(2, 6))]
+        tail = [rng.choice([*HOSTILE, None]) for _ in range(rng.randint(1, 6))]
+        assert csv_record(head, written_tail=csv_cells(tail)) == written_by_csv(head + tail), (head, tail)
+
+
+def test_separated_cells_are_written_as_their_cells() -> None:
+    rng = random.Random(13)
+    for _ in range(1000):
+        cells = [rng.choice(HOSTILE) for _ in range(rng.randint(2, 8))]
+        assert csv_separated_cells("\x1f".join(cells), "\x1f") == csv_cells(cells), cells
+    assert csv_separated_cells("a\x1f\x1fb|c", "\x1f") == "a,,b|c"

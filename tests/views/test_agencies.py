@@ -272,6 +272,42 @@ class TestDashboardAndExport:
         assert float(values["overall_score"]) == submitted.overall_score
         assert re.match(r"\d{4}-\d{2}-\d{2}T", values["submitted_at"])
 
+    def test_the_csv_writes_the_excel_rows_as_csv_writer_would_on_hostile_cells(
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor: User, advisor_client: Client
+    ) -> None:
+        """The CSV's answers come pre-written (on PostgreSQL straight out of the database): they
+        must still be the cells of the Excel rows, quoted where a cell needs it."""
+        from assessments.agencies import selectors
+        from assessments.agencies.forms import DashboardFilterForm
+        from assessments.models import FirmLatestAnswers
+        from assessments.spreadsheet_cells import spreadsheet_safe
+
+        Firm.objects.filter(pk=submitted.firm_id).update(name='Quote "Q", Comma\nLtd', region="=SUM(A1)")
+        stored = FirmLatestAnswers.objects.get(firm_id=submitted.firm_id)
+        hostile = {"skills.ladder": 'a,"b"\r\nc', "skills.checklist": ""}  # the other codes: no answer at all
+        FirmLatestAnswers.objects.filter(pk=stored.pk).update(answers=hostile)
+        response = advisor_client.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk}))
+        assert response.status_code == 200
+        written = b"".join(response.streaming_content).decode()
+
+        header, rows = selectors.export_rows(agency, DashboardFilterForm(None).filters())
+        expected = io.StringIO()
+        writer = csv.writer(expected)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(
+                [
+                    spreadsheet_safe(v) if name in ("firm_name", "region") else v
+                    for name, v in zip(header, row, strict=True)
+                ]
+            )
+        assert written == expected.getvalue()
+        (read_header, read_row) = list(csv.reader(io.StringIO(written)))
+        values = dict(zip(read_header, read_row, strict=True))
+        assert values["skills.ladder"] == 'a,"b"\r\nc' and values["skills.checklist"] == ""
+        assert values["firm_name"] == 'Quote "Q", Comma\nLtd' and values["region"] == "'=SUM(A1)"
+        assert sum(1 for name in read_header if "." in name and values[name]) == 1  # only the one stored answer
+
 
 def test_staff_create_an_agency_with_its_admin(capsys: pytest.CaptureFixture[str]) -> None:
     from django.core.management import call_command
