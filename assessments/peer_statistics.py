@@ -105,46 +105,46 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
     """
     k = settings.BENCHMARK_MIN_GROUP
     epsilon = settings.BENCHMARK_EPSILON
-    pillars = len(KNOWN_PILLARS)
     # (size, sector, country) -> series -> score -> firms: one dictionary lookup per firm.
     narrow: dict[tuple[str, str, str], dict[str, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
     peer_count = 0
-    change_codes = [PeerStatistic.change_code(code) for code in (*KNOWN_PILLARS, *DMA_DIMENSIONS)]
-    for size, sector, country, overall, submitted, first_at, latest_at, *pillar_scores in (
+    # A row's scores: overall, the pillars and the DMA dimensions latest, then the pillars and the
+    # dimensions first; the series counted as scores are the first 1 + pillars of them.
+    series = [*KNOWN_PILLARS, *DMA_DIMENSIONS]
+    scored = [PeerStatistic.OVERALL, *KNOWN_PILLARS]
+    change_codes = [PeerStatistic.change_code(code) for code in series]
+    afters = slice(1, 1 + len(series))
+    befores = slice(1 + len(series), 1 + 2 * len(series))
+    for size, sector, country, submitted, first_at, latest_at, *scores in (
         contributors(includes_demo)
         .values_list(
             "firm__size_class",
             "firm__sector",
             "firm__country",
-            "latest_score",
             "submitted_count",
             "first__submitted_at",
             "latest_submitted_at",
+            "latest_score",
             *(FirmSummary.pillar_field("latest", code) for code in KNOWN_PILLARS),
-            *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
             *(FirmSummary.dma_field("latest", code) for code in DMA_DIMENSIONS),
+            *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
             *(FirmSummary.dma_field("first", code) for code in DMA_DIMENSIONS),
         )
         .iterator(chunk_size=5000)
     ):
-        latest, first = pillar_scores[:pillars], pillar_scores[pillars : 2 * pillars]
-        dma = pillar_scores[2 * pillars :]
-        dma_latest, dma_first = dma[: len(DMA_DIMENSIONS)], dma[len(DMA_DIMENSIONS) :]
         group = narrow[(size, sector, country)]
-        if overall is not None:
+        if scores[0] is not None:
             peer_count += 1
-            group[PeerStatistic.OVERALL][overall] += 1
-        for code, score in zip(KNOWN_PILLARS, latest, strict=True):
+        for code, score in zip(scored, scores, strict=False):  # the overall score and the pillars'
             if score is not None:
                 group[code][score] += 1
-        days = (latest_at - first_at).total_seconds() / 86400 if submitted >= 2 else 0
-        if days >= PeerStatistic.CHANGE_MIN_DAYS:  # re-assessed: its change a year, as a score of its own
-            befores, afters = (*first, *dma_first), (*latest, *dma_latest)
-            for change_code, before, after in zip(change_codes, befores, afters, strict=True):
-                if before is not None and after is not None:
-                    yearly = PeerStatistic.yearly_change(before, after, days)
-                    if yearly is not None:
-                        group[change_code][PeerStatistic.change_as_score(yearly)] += 1
+        if submitted >= 2:  # re-assessed long enough apart: its change a year, as a score of its own
+            days = (latest_at - first_at).total_seconds() / 86400
+            for code, change in zip(
+                change_codes, PeerStatistic.change_scores(scores[befores], scores[afters], days), strict=True
+            ):
+                if change is not None:
+                    group[code][change] += 1
     groups: dict[str, dict[disclosure.GroupKey, Counter[float]]] = defaultdict(lambda: defaultdict(Counter))
     for (size, sector, country), series_counts in narrow.items():
         profile_values = {"size_class": size, "sector": sector, "country": country}
