@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
@@ -27,6 +27,7 @@ from . import disclosure
 from .benchmarks import PEER_SCOPES
 from .consent_texts import benchmark_consent_version
 from .models import FirmSummary, Membership, PeerStatistic
+from .snapshots import one_rebuild_at_a_time
 
 
 def peer_statistics_refresh(*, includes_demo: bool) -> int:
@@ -38,11 +39,11 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
     and the released figures are computed here, once, not on every results page. A group whose
     contributions did not change since the last snapshot keeps its released figures.
 
-    Two rebuilds of one set never overlap (``_one_rebuild_at_a_time``): the second waits, then
+    Two rebuilds of one set never overlap (``snapshots.one_rebuild_at_a_time``): the second waits, then
     reads the peers afresh and replaces the first's rows.
     """
     with transaction.atomic():
-        _one_rebuild_at_a_time(includes_demo)
+        one_rebuild_at_a_time(PeerStatistic, _ADVISORY_LOCK_CLASS, int(includes_demo))
         previous = {
             (row.scope, row.size_class, row.sector, row.country, row.pillar_code): row
             for row in PeerStatistic.objects.filter(includes_demo=includes_demo).only(
@@ -55,31 +56,24 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
     return peer_count
 
 
-# Any fixed number, the same in every process: names this module's PostgreSQL advisory locks.
+# Names this module's PostgreSQL advisory locks (any fixed number, the same in every process).
 _ADVISORY_LOCK_CLASS = 0x52454144  # "READ"
 
 
-def _one_rebuild_at_a_time(includes_demo: bool) -> None:
-    """Hold, until the transaction ends, the lock that serialises rebuilds of this set.
-
-    Without it two rebuilds at once (a submission's and the worker's, say) on PostgreSQL each
-    delete the old rows and insert their own: the second insert then breaks the unique
-    constraint once the first commits (``IntegrityError``). SQLite lets one writer in at a time
-    whatever happens, so it needs no lock of ours.
-    """
-    connection = connections[router.db_for_write(PeerStatistic)]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, int(includes_demo)])
+def owner_confirmed(firm: str = "firm") -> Exists:
+    """Whether the firm (the outer query's ``firm`` field) has an owner who confirmed their e-mail
+    address: a firm counts in any published figure only then, so that made-up firms cannot fill
+    a group up to K around a real one."""
+    return Exists(
+        Membership.objects.filter(
+            firm=OuterRef(firm), role=Membership.Role.OWNER, user__email_confirmed_at__isnull=False
+        )
+    )
 
 
 def contributors(includes_demo: bool) -> QuerySet[FirmSummary]:
     """The firms whose latest submitted assessment counts in the peer figures, as summary rows."""
-    confirmed_owner = Exists(
-        Membership.objects.filter(
-            firm=OuterRef("firm"), role=Membership.Role.OWNER, user__email_confirmed_at__isnull=False
-        )
-    )
+    confirmed_owner = owner_confirmed()
     # Consent given to the words the profile shows now: given to other words, it waits until the
     # firm confirms again (``consent_texts``).
     consenting = FirmSummary.objects.filter(

@@ -58,10 +58,16 @@ def plan_build(
     name = pdf.cached_action_plan(user, state, language, load)
     recorded = StoredActionPlan.objects.filter(assessment_id=state.assessment_id, language=language)
     if not recorded.filter(file_name=name).exists():  # built now (or stored before the table)
-        StoredActionPlan.objects.update_or_create(
-            assessment_id=state.assessment_id,
-            language=language,
-            defaults={"file_name": name, "built_at": timezone.now()},
+        # One statement (INSERT … ON CONFLICT DO UPDATE): two builds recording at once cannot collide.
+        StoredActionPlan.objects.bulk_create(
+            [
+                StoredActionPlan(
+                    assessment_id=state.assessment_id, language=language, file_name=name, built_at=timezone.now()
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["assessment", "language"],
+            update_fields=["file_name", "built_at"],
         )
     return name
 

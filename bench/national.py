@@ -545,35 +545,11 @@ def verify_summaries(first_firm: int, last_firm: int) -> None:
 # --- In-process measurements --------------------------------------------------------------------
 
 
-def logged_in(user_id: int):  # type: ignore[no-untyped-def]
-    from django.test import Client
-
-    from readiness.models import User
-
-    client = Client()
-    client.force_login(User.objects.get(pk=user_id))
-    return client
-
-
-def get(client, url: str) -> tuple[float, list[dict[str, str]], int]:  # type: ignore[no-untyped-def]
-    """(seconds, SQL queries with their times, bytes) of one GET, the body read to its end."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        response = client.get(url, HTTP_HOST="127.0.0.1")
-        body = response.streaming_content if response.streaming else [response.content]
-        size = sum(len(chunk) for chunk in body)
-        elapsed = time.perf_counter() - started
-    if response.status_code != 200:
-        raise SystemExit(f"GET {url} answered {response.status_code}")
-    return elapsed, list(queries.captured_queries), size
-
-
 def page_figures(client, url: str, runs: int = PAGE_RUNS) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    get(client, url)  # warm (templates, content), as a running server has them
-    measured = [get(client, url) for _ in range(runs)]
+    from portfolio import timed
+
+    timed(client, url)  # warm (templates, content), as a running server has them
+    measured = [timed(client, url) for _ in range(runs)]
     return {
         "url": url,
         "median_s": round(statistics.median(m[0] for m in measured), 3),
@@ -600,6 +576,8 @@ def explain(queries: list[dict[str, str]], title: str, out: list[str], top: int 
 
 
 def measure(platform: dict[str, Any]) -> dict[str, Any]:
+    from portfolio import logged_in_client
+
     from assessments.peer_statistics import peer_statistics_refresh
 
     plans: list[str] = []
@@ -625,12 +603,12 @@ def measure(platform: dict[str, Any]) -> dict[str, Any]:
         programme_statistics.programme_statistics_refresh(programme)
         report["programme_snapshot_s"] = round(time.perf_counter() - started, 1)
         say("Programme-wide view")
-        figures = page_figures(logged_in(platform["programme"]["staff_id"]), f"/app/programme/{programme.pk}/")
+        figures = page_figures(logged_in_client(platform["programme"]["staff_id"]), f"/app/programme/{programme.pk}/")
         explain(figures.pop("_queries"), "programme view", plans)
         report["programme_view"] = figures
     say(f"Agency dashboards: {largest['clients']:,} and {smallest['clients']:,} clients")
     for name, agency in (("dashboard_largest", largest), ("dashboard_smallest", smallest)):
-        figures = page_figures(logged_in(agency["admin_id"]), f"/app/agency/{agency['agency_id']}/")
+        figures = page_figures(logged_in_client(agency["admin_id"]), f"/app/agency/{agency['agency_id']}/")
         queries = figures.pop("_queries")
         if name == "dashboard_largest":
             explain(queries, f"agency dashboard, {agency['clients']:,} clients", plans)
@@ -642,13 +620,15 @@ def measure(platform: dict[str, Any]) -> dict[str, Any]:
 
 
 def csv_figures(agency: dict[str, Any], plans: list[str]) -> dict[str, Any]:
-    client = logged_in(agency["admin_id"])
+    from portfolio import logged_in_client, timed
+
+    client = logged_in_client(agency["admin_id"])
     url = f"/app/agency/{agency['agency_id']}/export.csv"
 
     def figures(query: str) -> dict[str, Any]:
-        runs = [get(client, url + query) for _ in range(CSV_RUNS)]
+        runs = [timed(client, url + query) for _ in range(CSV_RUNS)]
         tracemalloc.start()
-        get(client, url + query)
+        timed(client, url + query)
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         if not query:

@@ -1,8 +1,8 @@
 """The published figures of a national programme, one snapshot per programme (issue 19).
 
 Who counts: firms with a consent in force (``AgencyConsent.objects.in_force``) to at least one of
-the programme's member agencies and a submitted assessment (a ``FirmSummary`` row), with the
-scores of their latest one. Generated demo firms count only in demo mode
+the programme's member agencies, a submitted assessment (a ``FirmSummary`` row) and an owner who
+confirmed their e-mail address, with the scores of their latest one. Generated demo firms count only in demo mode
 (``BENCHMARK_DEMO_MODE``, as in the peer figures), and the snapshot then says so.
 
 Groups: all firms, each member agency (a firm sharing with two member agencies counts in both),
@@ -27,10 +27,13 @@ from operator import ne
 from typing import Any
 
 from django.conf import settings
-from django.db import connections, router, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments import disclosure
+from assessments.peer_statistics import owner_confirmed
+from assessments.snapshots import one_rebuild_at_a_time
 from questionnaires.loader import KNOWN_PILLARS
 
 from .models import AgencyConsent, Programme, ProgrammeAgency, ProgrammeStatistic
@@ -56,7 +59,7 @@ def programme_statistics_refresh(programme: Programme) -> int:
     k = settings.BENCHMARK_MIN_GROUP
     epsilon = settings.BENCHMARK_EPSILON
     with transaction.atomic():
-        _one_rebuild_at_a_time(programme.pk)
+        one_rebuild_at_a_time(ProgrammeStatistic, _ADVISORY_LOCK_CLASS, programme.pk)
         previous = {
             (dimension, value, series): (digest, percentiles)
             for dimension, value, series, digest, percentiles in ProgrammeStatistic.objects.filter(
@@ -87,28 +90,18 @@ def programme_statistics_refresh(programme: Programme) -> int:
     return firms
 
 
-def _one_rebuild_at_a_time(programme_id: int) -> None:
-    """Hold, until the transaction ends, the lock that serialises rebuilds of this programme.
-
-    Without it two rebuilds at once (a join's and the schedule's) on PostgreSQL would each delete
-    the old rows and insert their own, and the second insert would break the unique constraint.
-    """
-    connection = connections[router.db_for_write(ProgrammeStatistic)]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_LOCK_CLASS, programme_id])
-
-
 def contributing_consents(programme_id: int, *, includes_demo: bool):  # type: ignore[no-untyped-def]
     """The consents that make a firm count: in force, to a member agency, from a firm with a
-    submitted assessment (real firms only, unless ``includes_demo``). One row per (firm, agency)."""
+    submitted assessment and, as for the peer figures, an owner who confirmed their e-mail address
+    (real firms only, unless ``includes_demo``: generated demo firms have no owner). One row per
+    (firm, agency)."""
     consents = AgencyConsent.objects.in_force().filter(
         agency__in=ProgrammeAgency.objects.filter(programme_id=programme_id).values("agency_id"),
         firm__summary__isnull=False,
     )
     if not includes_demo:
-        consents = consents.filter(firm__is_demo=False)
-    return consents
+        return consents.filter(owner_confirmed(), firm__is_demo=False)
+    return consents.filter(owner_confirmed() | Q(firm__is_demo=True))
 
 
 def programme_counts(programme_id: int, *, includes_demo: bool) -> tuple[dict[GroupKey, Counter[float]], int]:

@@ -101,6 +101,27 @@ class TestMinimumGroup:
         assert not re.search(r">\s*\d+\s*<", trade)  # neither its n (3) nor any quartile
         assert 'class="text-end' not in trade
 
+    def test_made_up_firms_do_not_fill_a_group_up_to_k(
+        self, programme: Programme, hub: Agency, staff_client: Client, version: QuestionnaireVersion
+    ) -> None:
+        """As in the peer figures, a firm counts only with an owner who confirmed their e-mail
+        address: nine real firms and two made up (one owner never confirmed, one firm with no
+        owner) are still fewer than K."""
+        clients_of(hub, version, [50.0] * 12, sector="C")
+        clients_of(hub, version, SPREAD[:9], sector="G")
+        clients_of(hub, version, [60.0], sector="G", owner=UserFactory(email_confirmed_at=None))
+        clients_of(hub, version, [61.0], sector="G", owner=False)
+        programme_statistics_refresh(programme)
+        assert released(programme, "sector", "G") == []
+        assert (
+            ProgrammeStatistic.objects.get(programme=programme, dimension="sector", value="G", series="overall").n == 9
+        )
+        assert ProgrammeStatistic.objects.get(programme=programme, dimension="all", value="", series="overall").n == 21
+        trade = row_of(
+            page(staff_client, programme), "G – Wholesale and retail trade; repair of motor vehicles and motorcycles"
+        )
+        assert "Fewer than 10 firms" in trade
+
     def test_a_small_programme_shows_no_total(
         self, programme: Programme, hub: Agency, staff_client: Client, version: QuestionnaireVersion
     ) -> None:
