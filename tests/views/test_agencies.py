@@ -309,6 +309,36 @@ class TestDashboardAndExport:
         assert sum(1 for name in read_header if "." in name and values[name]) == 1  # only the one stored answer
 
 
+class TestExportInChunks:
+    """The export streams its rows a chunk at a time (EXPORT_CHUNK): none lost or repeated."""
+
+    @pytest.fixture
+    def five_clients(self, agency: Agency, version) -> list[Firm]:  # type: ignore[no-untyped-def]
+        from tests.helpers import submitted_with_scores
+
+        firms = []
+        for score in (10.0, 30.0, 50.0, 70.0, 90.0):
+            firm = FirmFactory()
+            submitted_with_scores(firm, version, score)
+            AgencyConsent.objects.create(
+                firm=firm, agency=agency, granted_at=timezone.now(), text_version=consent_version()
+            )
+            firms.append(firm)
+        return firms
+
+    def test_every_client_once_in_the_order_of_their_assessments_across_chunks(
+        self, five_clients: list[Firm], agency: Agency, advisor_client: Client, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from assessments.agencies import selectors
+
+        monkeypatch.setattr(selectors, "EXPORT_CHUNK", 2)
+        response = advisor_client.get(reverse("agencies:agency_export_csv", kwargs={"agency_id": agency.pk}))
+        assert response.status_code == 200
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert [int(row["firm_id"]) for row in rows] == sorted(firm.pk for firm in five_clients)
+        assert [float(row["overall_score"]) for row in rows] == [10.0, 30.0, 50.0, 70.0, 90.0]
+
+
 def test_staff_create_an_agency_with_its_admin(capsys: pytest.CaptureFixture[str]) -> None:
     from django.core.management import call_command
 
