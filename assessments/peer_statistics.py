@@ -39,8 +39,8 @@ def peer_statistics_refresh(*, includes_demo: bool) -> int:
     and the released figures are computed here, once, not on every results page. A group whose
     contributions did not change since the last snapshot keeps its released figures.
 
-    Two rebuilds of one set never overlap (``snapshots.one_rebuild_at_a_time``): the second waits, then
-    reads the peers afresh and replaces the first's rows.
+    Two rebuilds of one set never overlap (``snapshots.one_rebuild_at_a_time``): the second
+    waits, then reads the peers afresh and replaces the first's rows.
     """
     with transaction.atomic():
         one_rebuild_at_a_time(PeerStatistic, _ADVISORY_LOCK_CLASS, int(includes_demo))

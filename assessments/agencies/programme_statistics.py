@@ -2,8 +2,8 @@
 
 Who counts: firms with a consent in force (``AgencyConsent.objects.in_force``) to at least one of
 the programme's member agencies, a submitted assessment (a ``FirmSummary`` row) and an owner who
-confirmed their e-mail address, with the scores of their latest one. Generated demo firms count only in demo mode
-(``BENCHMARK_DEMO_MODE``, as in the peer figures), and the snapshot then says so.
+confirmed their e-mail address, with the scores of their latest one. Generated demo firms count
+only in demo mode (``BENCHMARK_DEMO_MODE``, as in the peer figures), and the snapshot then says so.
 
 Groups: all firms, each member agency (a firm sharing with two member agencies counts in both),
 each region, sector and size class; for the overall score and each pillar. The disclosure rules

@@ -273,7 +273,7 @@ class TestDashboardAndExport:
         assert re.match(r"\d{4}-\d{2}-\d{2}T", values["submitted_at"])
 
     def test_the_csv_writes_the_excel_rows_as_csv_writer_would_on_hostile_cells(
-        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor: User, advisor_client: Client
+        self, consented: AgencyConsent, submitted: Assessment, agency: Agency, advisor_client: Client
     ) -> None:
         """The CSV's answers come pre-written (on PostgreSQL straight out of the database): they
         must still be the cells of the Excel rows, quoted where a cell needs it."""
