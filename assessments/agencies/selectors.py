@@ -535,17 +535,15 @@ def _answers_reader(codes: list[str], vendor: str, *, as_csv: bool) -> tuple[Any
     (``AnswersInOrder``); elsewhere the stored document is decoded."""
     if not codes:  # nothing to write; as CSV, no text after the row's other cells (None)
         return F("latest_answers__answers"), (lambda _answers: [None]) if as_csv else (lambda _answers: [])
+    document = F("latest_answers__answers")
     if vendor == "postgresql":
+        in_order = AnswersInOrder(document, codes)
         if as_csv:
-            return AnswersInOrder(F("latest_answers__answers"), codes), lambda text: [
-                csv_separated_cells(text, ANSWER_CELL_SEPARATOR)
-            ]
-        return AnswersInOrder(F("latest_answers__answers"), codes), lambda text: [
-            cell or None for cell in text.split(ANSWER_CELL_SEPARATOR)
-        ]
+            return in_order, lambda text: [csv_separated_cells(text, ANSWER_CELL_SEPARATOR)]
+        return in_order, lambda text: [cell or None for cell in text.split(ANSWER_CELL_SEPARATOR)]
     if as_csv:
-        return F("latest_answers__answers"), lambda answers: [csv_cells([answers.get(code) for code in codes])]
-    return F("latest_answers__answers"), lambda answers: [answers.get(code) or None for code in codes]
+        return document, lambda answers: [csv_cells([answers.get(code) for code in codes])]
+    return document, lambda answers: [answers.get(code) or None for code in codes]
 
 
 def _export_question_codes() -> list[str]:

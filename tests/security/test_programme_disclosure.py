@@ -65,7 +65,9 @@ def staff_client(staff: User, client_for) -> Client:  # type: ignore[no-untyped-
 
 
 def page(client: Client, programme: Programme) -> str:
-    return client.get(reverse("agencies:programme_dashboard", kwargs={"programme_id": programme.pk})).content.decode()
+    response = client.get(reverse("agencies:programme_dashboard", kwargs={"programme_id": programme.pk}))
+    assert response.status_code == 200  # the page itself, not a redirect or a 404
+    return response.content.decode()
 
 
 def row_of(html: str, label: str) -> str:
