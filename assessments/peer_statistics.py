@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from questionnaires.dma import DIMENSIONS as DMA_DIMENSIONS
 from questionnaires.loader import KNOWN_PILLARS
+from readiness.streamed_rows import streamed_values
 
 from . import disclosure
 from .benchmarks import PEER_SCOPES
@@ -109,9 +110,8 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
     change_codes = [PeerStatistic.change_code(code) for code in series]
     afters = slice(1, 1 + len(series))
     befores = slice(1 + len(series), 1 + 2 * len(series))
-    for size, sector, country, submitted, first_at, latest_at, *scores in (
-        contributors(includes_demo)
-        .values_list(
+    for size, sector, country, submitted, first_at, latest_at, *scores in streamed_values(
+        contributors(includes_demo).values_list(
             "firm__size_class",
             "firm__sector",
             "firm__country",
@@ -123,8 +123,8 @@ def _statistics(includes_demo: bool, previous: dict[tuple, PeerStatistic]) -> tu
             *(FirmSummary.dma_field("latest", code) for code in DMA_DIMENSIONS),
             *(FirmSummary.pillar_field("first", code) for code in KNOWN_PILLARS),
             *(FirmSummary.dma_field("first", code) for code in DMA_DIMENSIONS),
-        )
-        .iterator(chunk_size=5000)
+        ),
+        chunk_size=5000,
     ):
         group = narrow[(size, sector, country)]
         if scores[0] is not None:

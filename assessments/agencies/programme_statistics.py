@@ -35,6 +35,7 @@ from assessments import disclosure
 from assessments.peer_statistics import owner_confirmed
 from assessments.snapshots import one_rebuild_at_a_time
 from questionnaires.loader import KNOWN_PILLARS
+from readiness.streamed_rows import streamed_values
 
 from .models import AgencyConsent, Programme, ProgrammeAgency, ProgrammeStatistic
 
@@ -125,7 +126,7 @@ def programme_counts(programme_id: int, *, includes_demo: bool) -> tuple[dict[Gr
             *(f"firm__summary__latest_{code}" for code in KNOWN_PILLARS),
         )
     )
-    return counted_groups(rows.iterator(chunk_size=CHUNK))
+    return counted_groups(streamed_values(rows, CHUNK))
 
 
 def counted_groups(rows: Iterable[tuple]) -> tuple[dict[GroupKey, Counter[float]], int]:

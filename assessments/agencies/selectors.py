@@ -35,6 +35,7 @@ from questionnaires.scoring import level_table, round_score
 from questionnaires.selectors import current_version, version_content
 from readiness import two_factor
 from readiness.models import User
+from readiness.streamed_rows import streamed_values
 
 from .consent import consent_version
 from .models import (
@@ -477,7 +478,7 @@ def export_rows(
             score,
             level,
             *rest,
-        ) in firms.iterator(chunk_size=EXPORT_CHUNK):
+        ) in streamed_values(firms, EXPORT_CHUNK):
             answers, _version_id, t0, t1, service_count, hours, value, answered, evidence, verified, *figures = rest
             dma, scores = figures[: len(DMA_DIMENSIONS)], figures[len(DMA_DIMENSIONS) :]
             yield [
