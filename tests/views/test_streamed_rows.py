@@ -33,14 +33,19 @@ def needs_a_stream() -> None:
 def test_rows_are_the_querysets_rows_converted_as_the_orm_converts_them(version: QuestionnaireVersion) -> None:
     for i in range(7):
         submitted_with_scores(FirmFactory(name=f"Firm {i}"), version, 30.0 + i)
-    # A datetime, a float, a foreign key, an annotation and a None: each needs its converter.
+    # A datetime, a float, a foreign key, an annotation, a None and a JSON document (which
+    # PostgreSQL hands over as text: the ORM's converter decodes it).
     queryset = (
         Assessment.objects.annotate(label=Concat(F("firm__name"), Value(" / "), F("status")))
         .order_by("-pk")
-        .values_list("pk", "submitted_at", "overall_score", "firm_id", "label", "prefilled_from_id")
-    )
+        .values_list(
+            "pk", "submitted_at", "overall_score", "firm_id", "label", "prefilled_from_id",
+            "firm__latest_answers__answers",
+        )
+    )  # fmt: skip
     expected = list(queryset)
     assert len(expected) == 7 and all(row[1] is not None for row in expected)
+    assert all(isinstance(row[-1], dict) for row in expected)
 
     with CaptureQueriesContext(connection) as queries:
         # Chunks of 2 rows: the rows of several chunks come out in order, none lost at their seams.
