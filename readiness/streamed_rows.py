@@ -21,6 +21,7 @@ loop over the rows must not query.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.db import connections
@@ -31,7 +32,7 @@ CHUNKED_LIBPQ = 170000
 
 
 class StreamBusy(RuntimeError):
-    """A query was sent to a connection while it was streaming an export's rows."""
+    """A query was sent to a connection while it was streaming rows."""
 
 
 def streamed_values(queryset: QuerySet[Any, tuple[Any, ...]], chunk_size: int) -> Iterator[tuple[Any, ...]]:
@@ -49,7 +50,7 @@ def streamed_values(queryset: QuerySet[Any, tuple[Any, ...]], chunk_size: int) -
     size = chunk_size if psycopg.pq.version() >= CHUNKED_LIBPQ else 1
 
     def refuse(*_args: Any) -> None:
-        raise StreamBusy("this connection is streaming an export's rows: no other query until it ends")
+        raise StreamBusy("this connection is streaming rows: no other query on it until the stream ends")
 
     with connection.cursor() as cursor:
         raw = cursor.cursor.stream(sql, params, size=size)
@@ -61,10 +62,8 @@ def streamed_values(queryset: QuerySet[Any, tuple[Any, ...]], chunk_size: int) -
             raw.close()  # cancels the query if the reader stopped early; the connection is usable
 
 
-def _logged(cursor: Any, sql: str, params: Any) -> Any:
+def _logged(cursor: Any, sql: str, params: Any) -> AbstractContextManager[None]:
     """The query in ``connection.queries`` (tests and the bench count queries, the bench explains
     them: its parameters written in), timed to its last row."""
-    from contextlib import nullcontext
-
     debug_sql = getattr(cursor, "debug_sql", None)
     return debug_sql(sql, params, use_last_executed_query=True) if debug_sql else nullcontext()

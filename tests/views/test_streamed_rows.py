@@ -1,8 +1,9 @@
-"""``streamed_values``: the exports' rows, read as a stream on PostgreSQL, as the ORM reads them.
+"""``streamed_values``: the rows of the exports and the snapshot rebuilds, read as a stream on
+PostgreSQL, as the ORM reads them.
 
 On PostgreSQL the rows come from psycopg's ``stream`` rather than a server-side cursor; these
-tests run in both of ``make test``'s runs (SQLite, then PostgreSQL), the last two only where
-there is a stream to hold.
+tests run in both of ``make test``'s runs (SQLite, then PostgreSQL), the last one only where
+there is a stream to hold (PostgreSQL).
 """
 
 from __future__ import annotations
