@@ -58,8 +58,10 @@ def test_rows_are_the_querysets_rows_converted_as_the_orm_converts_them(version:
     assert "%s" not in queries[0]["sql"], "logged with its parameters written in, as Django logs a query"
 
 
-def test_an_empty_result_streams_nothing() -> None:
+def test_an_empty_result_streams_nothing_and_the_connection_answers_again_once_a_stream_ends() -> None:
+    FirmFactory(name="Only firm")
     assert list(streamed_values(Firm.objects.filter(pk=-1).values_list("pk", "name"), chunk_size=10)) == []
+    assert Firm.objects.count() == 1, "the stream's refusal of other queries outlived the stream"
 
 
 @pytest.mark.django_db(transaction=True)
